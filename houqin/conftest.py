@@ -1,0 +1,62 @@
+"""The fixed cast of users every test can call on, one per role, plus an outsider."""
+
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.auth.models import Group
+
+from houqin.org.models import CompanyKind, EmploymentType
+from houqin.org.tests.factories import CompanyFactory, DepartmentFactory, PersonFactory, SiteFactory, UserFactory
+
+
+def make_user(username: str, *roles: str, person_kwargs: dict | None = None):
+    user = UserFactory(username=username, first_name=username)
+    for role in roles:
+        user.groups.add(Group.objects.get(name=role))
+    if person_kwargs is not None:
+        PersonFactory(user=user, name=username, **person_kwargs)
+    return user
+
+
+@pytest.fixture
+def cast(db):
+    """hospital, contractor, other_contractor, dept, other_dept and one user per role."""
+    site = SiteFactory(code="MAIN", name="本部院区")
+    hospital = CompanyFactory(code="HOSP", name="本院", kind=CompanyKind.HOSPITAL)
+    contractor = CompanyFactory(code="CLEAN", name="洁康保洁公司")
+    other_contractor = CompanyFactory(code="LIFT", name="迅达电梯维保")
+    dept = DepartmentFactory(code="XNK", name="心内科", site=site)
+    other_dept = DepartmentFactory(code="GK", name="骨科", site=site)
+    staff = {"company": hospital, "employment_type": EmploymentType.PERMANENT}
+    return SimpleNamespace(
+        site=site,
+        hospital=hospital,
+        contractor=contractor,
+        other_contractor=other_contractor,
+        dept=dept,
+        other_dept=other_dept,
+        system_admin=make_user("sysadmin", "system_admin", person_kwargs=staff),
+        security_admin=make_user("secadmin", "security_admin", person_kwargs=staff),
+        auditor=make_user("auditor", "auditor", person_kwargs=staff),
+        director=make_user("director", "director", person_kwargs=staff),
+        agent=make_user("agent", "agent", person_kwargs=staff),
+        dispatcher=make_user("dispatcher", "dispatcher", person_kwargs=staff),
+        worker=make_user("worker", "worker", person_kwargs=staff),
+        inspector=make_user("inspector", "inspector", person_kwargs=staff),
+        contractor_manager=make_user(
+            "cmanager", "contractor_manager", person_kwargs={"company": contractor, "employment_type": EmploymentType.OUTSOURCED}
+        ),
+        department_user=make_user("nurse", "department_user", person_kwargs={**staff, "department": dept}),
+        outsider=make_user("outsider"),
+    )
+
+
+@pytest.fixture
+def client_for(client):
+    """client_for(user) → a test client logged in as that user."""
+
+    def login(user):
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return login

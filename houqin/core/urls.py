@@ -1,0 +1,10 @@
+from django.urls import path
+
+from houqin.core import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("q/<str:label_code>", views.label_redirect, name="label"),
+]

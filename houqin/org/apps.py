@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OrgConfig(AppConfig):
+    name = "houqin.org"
+    label = "org"
+    verbose_name = _("Organisation and places")
+
+    def ready(self):
+        from houqin.core.labels import register_label_target
+        from houqin.org.models import Location
+
+        register_label_target(Location)
