@@ -9,7 +9,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and roles")
 
     def ready(self):
-        from houqin.accounts import signals  # noqa: F401  (login and logout events)
+        from houqin.accounts import menu, signals  # noqa: F401  (sidebar entries; login and logout events)
         from houqin.accounts.roles import sync_roles
 
         def sync_after_migrate(sender, using="default", **kwargs):

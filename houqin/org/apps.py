@@ -12,3 +12,4 @@ class OrgConfig(AppConfig):
         from houqin.org.models import Location
 
         register_label_target(Location)
+        from houqin.org import menu, specs  # noqa: F401  (registers pages and model specs)

@@ -1,0 +1,1 @@
+"""Sidebar entries of account, role and audit pages."""

@@ -1,0 +1,1 @@
+"""Sidebar entries of the master-data pages."""
