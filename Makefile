@@ -9,6 +9,7 @@ PORT ?= 8000
 SCALE ?= 1
 # Extra pytest arguments, e.g. `make test PYTEST_ARGS="-m 'not browser'"`.
 PYTEST_ARGS ?=
+PYTEST_WORKERS ?= 2
 
 .PHONY: run test install install-test migrate demo serve worker lint format messages check clean
 
@@ -50,7 +51,7 @@ test: $(VENV)/.installed-test
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install-test
 	$(VENV)/bin/ruff check --fix .
