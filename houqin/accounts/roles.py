@@ -60,8 +60,16 @@ ROLES: tuple[Role, ...] = (
     Role(
         "auditor",
         _("Auditor"),
-        _("Reads every change and every security event. Changes nothing."),
-        permissions=("core.view_auditentry", "core.view_securityevent", "accounts.view_user", "auth.view_group")
+        _("Reads every change and every security event, and exports them as evidence. Changes nothing."),
+        # Exporting the trail is part of auditing (evidence for an inspection, an archive off the
+        # server); every export is itself a security event.
+        permissions=(
+            "core.view_auditentry",
+            "core.view_securityevent",
+            "core.export_data",
+            "accounts.view_user",
+            "auth.view_group",
+        )
         + VIEW_MASTER_DATA,
     ),
     Role(

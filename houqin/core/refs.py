@@ -5,6 +5,8 @@ A JSON number is an id. A string is first matched against the model's business c
 
 from django.db import models
 
+MAX_ID = 2**63 - 1
+
 
 def ref_lookup(model, value) -> models.Q | None:
     """The filter that finds the referenced row, or None for an empty or malformed value."""
@@ -12,15 +14,17 @@ def ref_lookup(model, value) -> models.Q | None:
         return None
     code_field = getattr(model, "code_field", None)
     if isinstance(value, int):
-        return models.Q(pk=value) if value > 0 else None
+        return models.Q(pk=value) if 0 < value <= MAX_ID else None
     text = str(value).strip()
-    if not text or len(text) > 200:
+    # The database refuses NUL characters and ids beyond 64 bits: such input simply matches nothing.
+    if not text or len(text) > 200 or "\x00" in text:
         return None
+    is_id = text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID
     if code_field:
-        if text.isdigit():
+        if is_id:
             return models.Q(**{code_field: text}) | (models.Q(pk=int(text)) & ~models.Q(**{code_field: text}))
         return models.Q(**{code_field: text})
-    return models.Q(pk=int(text)) if text.isdigit() and len(text) < 19 else None
+    return models.Q(pk=int(text)) if is_id else None
 
 
 def resolve_ref(queryset, value):

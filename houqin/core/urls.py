@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from houqin.core import views
 
@@ -7,4 +7,5 @@ app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
     path("q/<str:label_code>", views.label_redirect, name="label"),
+    path("audit/", include("houqin.core.audit_urls")),
 ]

@@ -1,13 +1,23 @@
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
+from houqin.accounts.roles import ROLE_BY_CODE, role_label
 from houqin.core.labels import find_label_target
 
 
 @login_required
 def home(request):
-    return render(request, "core/home.html")
+    """The start page: who the user is in houqin (roles) and the pages their roles open."""
+    user = request.user
+    codes = sorted(user.role_codes, key=lambda code: (code not in ROLE_BY_CODE, code))
+    roles = [
+        {"label": role_label(code), "description": getattr(ROLE_BY_CODE.get(code), "description", "")} for code in codes
+    ]
+    if user.is_superuser:
+        roles.insert(0, {"label": _("Superuser"), "description": _("Holds every permission.")})
+    return render(request, "core/home.html", {"roles": roles})
 
 
 def label_redirect(request, label_code):

@@ -104,7 +104,7 @@ class PersonForm(MasterDataForm):
             self.fields["company"].initial = company_choices.first()
 
 
-class CertificateForm(ScopedFormMixin, forms.ModelForm):
+class CertificateForm(ScopedFormMixin, PickerFieldMixin, forms.ModelForm):
     person = RefChoiceField(Person.objects.all(), label=_("person"), widget=PickerWidget("org:person_pick"))
 
     class Meta:

@@ -46,6 +46,30 @@ class ScopedQuerySet(models.QuerySet):
             qs = qs.filter(cond)
         return qs
 
+    def ranked_search(self, text: str, *, also: models.Q | None = None):
+        """search(), annotated with match_rank for "best first": 0 the exact code, 1 a code
+        starting with the text (or a row matching `also`, e.g. a phone number prefix), 2 a name
+        starting with it, 3 any other match (name or pinyin anywhere). Order by it in the
+        database and add the model's own tie-breakers."""
+        text = (text or "").strip()
+        code_field = getattr(self.model, "code_field", None)
+        name_field = getattr(self.model, "search_fields", ("name",))[0]
+        found = self.search(text)
+        whens = []
+        if text and code_field:
+            whens.append(models.When(**{f"{code_field}__iexact": text}, then=models.Value(0)))
+            whens.append(models.When(**{f"{code_field}__istartswith": text}, then=models.Value(1)))
+        if also is not None:
+            found = found | self.filter(also)
+            whens.append(models.When(also, then=models.Value(1)))
+        if text:
+            whens.append(models.When(**{f"{name_field}__istartswith": text}, then=models.Value(2)))
+        if not whens:
+            return found.annotate(match_rank=models.Value(3, output_field=models.IntegerField()))
+        return found.annotate(
+            match_rank=models.Case(*whens, default=models.Value(3), output_field=models.IntegerField())
+        )
+
 
 def _has_person(user) -> bool:
     try:

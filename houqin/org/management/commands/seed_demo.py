@@ -1,0 +1,80 @@
+"""manage.py seed_demo: loads the demo hospital (houqin/org/demo.py) into the database.
+
+Does nothing when the demo is already there (site "A" exists), so `make run` may call it every
+time. --force deletes the demo's records and loads them again; it refuses, changing nothing, when
+other records use them (work orders on a demo location…). The demo accounts share the password
+HOUQIN_DEMO_PASSWORD (default "houqin2026"): demo only, never on a real installation.
+"""
+
+import datetime
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
+
+from houqin.org.demo import DEFAULT_SEED, delete_demo, demo_loaded, load_demo
+
+
+def scale_value(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= 100:
+        raise ValueError(text)
+    return value
+
+
+class Command(BaseCommand):
+    help = "Loads the demo hospital: 2 campuses, ~4,000 locations, departments, contractors, staff and one login per role (demo only)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--scale",
+            type=scale_value,
+            default=1,
+            help="Size multiplier: 1 is a 1,500-bed hospital (~4,000 locations), 10 ten times that; a fraction such as 0.1 keeps fewer floors, for tests.",
+        )
+        parser.add_argument(
+            "--seed", type=int, default=DEFAULT_SEED, help="Random seed; the same seed gives the same data."
+        )
+        parser.add_argument(
+            "--today",
+            type=datetime.date.fromisoformat,
+            default=None,
+            help="Date (YYYY-MM-DD) that hire and certificate dates are counted from; default today.",
+        )
+        parser.add_argument("--force", action="store_true", help="Delete the demo data first and load it again.")
+
+    def handle(self, *args, scale, seed, today, force, **options):
+        if demo_loaded():
+            if not force:
+                self.stdout.write(
+                    _("The demo hospital is already loaded; nothing changed. Use --force to delete and reload it.")
+                )
+                return
+            try:
+                delete_demo()
+            except ProtectedError as exc:
+                models = sorted({obj._meta.verbose_name_plural for obj in exc.protected_objects})
+                raise CommandError(
+                    _(
+                        "Other records still use the demo data (%(models)s); nothing was deleted. Start from an empty database instead."
+                    )
+                    % {"models": ", ".join(str(m) for m in models)}
+                ) from exc
+        started = time.monotonic()
+        try:
+            counts = load_demo(scale=scale, seed=seed, today=today)
+        except Exception as exc:
+            raise CommandError(
+                _("The demo could not be loaded, nothing was written: %(error)s") % {"error": exc}
+            ) from exc
+        elapsed = time.monotonic() - started
+        self.stdout.write(
+            self.style.SUCCESS(
+                _("Demo hospital loaded in %(seconds).1f s (scale %(scale)s, seed %(seed)s):")
+                % {"seconds": elapsed, "scale": scale, "seed": seed}
+            )
+        )
+        width = max(len(name) for name in counts)
+        for name, count in counts.items():
+            self.stdout.write(f"  {name.ljust(width)}  {count:>7,}")

@@ -1,0 +1,93 @@
+"""Operations on master data that do more than save one form: each one validates, writes in a
+single transaction and leaves its own audit row."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from houqin.core.audit import AuditAction, record_change
+from houqin.core.exceptions import ConflictError
+from houqin.org.models import Location
+
+# Model errors that the caller of move_location() can only fix by choosing another parent.
+_PARENT_ERRORS = ("parent", "kind", "site")
+
+
+def move_location(location: Location, *, parent: Location | None, name: str, by) -> Location:
+    """Rename `location` and/or place it under `parent` (None: make it a root), with its whole
+    subtree, and record one "move" audit row.
+
+    Moving under a parent of another site moves the location and everything under it to that
+    site (the tree never mixes sites). Raises ValidationError keyed by "parent" or "name" when the
+    move is not allowed (a cycle, a kind that does not belong under the parent), and ConflictError
+    when the destination was moved by someone else meanwhile. Returns the saved location; the
+    instance passed in is refreshed too.
+    """
+    name = (name or "").strip()
+    with transaction.atomic():
+        # Lock the location and the destination's whole ancestor chain, in one statement in id
+        # order (so two moves cannot deadlock). The lock on the location stops two people moving
+        # or renaming it at once: each would rewrite the subtree from the old path it read, and
+        # the loser's rewrite would match nothing, leaving the sub-locations under a stale path.
+        # The lock on the chain stops "X into Y's subtree" and "Y into X's subtree" from both
+        # passing the cycle check: each of them locks both X and Y, so the second one waits and
+        # then sees the first one's result.
+        chain_ids = _path_ids(parent.tree_path) if parent is not None else []
+        locked = {
+            loc.pk: loc
+            for loc in Location.objects.select_for_update().filter(pk__in=[location.pk, *chain_ids]).order_by("pk")
+        }
+        current = locked.get(location.pk)
+        if current is None:
+            raise ConflictError(_("This location no longer exists."))
+        new_parent = locked.get(parent.pk) if parent is not None else None
+        if parent is not None and (new_parent is None or _path_ids(new_parent.tree_path) != chain_ids):
+            raise ConflictError(_("The new parent location was changed meanwhile; please try again."))
+
+        before = {
+            "parent": str(current.parent) if current.parent_id else None,
+            "name": current.name,
+            "site": str(current.site),
+            "path": current.full_name,
+        }
+        if current.parent_id == (new_parent.pk if new_parent else None) and current.name == name:
+            location.refresh_from_db()
+            return current
+
+        current.parent = new_parent
+        current.name = name
+        if new_parent is not None and new_parent.site_id != current.site_id:
+            current.site_id = new_parent.site_id
+        try:
+            current.full_clean()
+        except ValidationError as exc:
+            raise _as_move_errors(exc) from exc
+        moved = current.subtree().count() - 1
+        current.save()
+
+        after = {
+            "parent": str(new_parent) if new_parent else None,
+            "name": current.name,
+            "site": str(current.site),
+            "path": current.full_name,
+        }
+        changes = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
+        note = _("%(count)s sub-locations moved with it.") % {"count": moved} if moved else ""
+        record_change(current, AuditAction.MOVE, by=by, changes=changes, note=note)
+    location.refresh_from_db()
+    return current
+
+
+def _path_ids(tree_path: str) -> list[int]:
+    return [int(part) for part in tree_path.strip("/").split("/") if part]
+
+
+def _as_move_errors(exc: ValidationError) -> ValidationError:
+    """Key the model's errors by what the mover chose: the parent or the name."""
+    if not hasattr(exc, "error_dict"):
+        return ValidationError({"parent": exc.messages})
+    errors: dict[str, list] = {}
+    for field, field_errors in exc.error_dict.items():
+        key = "parent" if field in _PARENT_ERRORS else "name" if field == "name" else "__all__"
+        errors.setdefault(key, []).extend(field_errors)
+    return ValidationError(errors)
