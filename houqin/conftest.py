@@ -44,7 +44,9 @@ def cast(db):
         worker=make_user("worker", "worker", person_kwargs=staff),
         inspector=make_user("inspector", "inspector", person_kwargs=staff),
         contractor_manager=make_user(
-            "cmanager", "contractor_manager", person_kwargs={"company": contractor, "employment_type": EmploymentType.OUTSOURCED}
+            "cmanager",
+            "contractor_manager",
+            person_kwargs={"company": contractor, "employment_type": EmploymentType.OUTSOURCED},
         ),
         department_user=make_user("nurse", "department_user", person_kwargs={**staff, "department": dept}),
         outsider=make_user("outsider"),
@@ -81,7 +83,13 @@ def browser_page(live_server, transactional_db, monkeypatch):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
         )
         context = browser.new_context(viewport={"width": 1366, "height": 800}, locale="zh-CN", accept_downloads=True)
         page = context.new_page()

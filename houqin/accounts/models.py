@@ -23,6 +23,11 @@ class User(AbstractUser):
         full = self.get_full_name()
         return f"{full} ({self.username})" if full else self.username
 
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("accounts:user_detail", args=[self.pk])
+
     @property
     def role_codes(self) -> set[str]:
         if not hasattr(self, "_role_codes"):
@@ -36,7 +41,9 @@ def hash_token(key: str) -> str:
 
 class ApiTokenQuerySet(models.QuerySet):
     def active(self):
-        return self.filter(revoked_at__isnull=True).filter(models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=timezone.now()))
+        return self.filter(revoked_at__isnull=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=timezone.now())
+        )
 
 
 class ApiToken(models.Model):
@@ -82,3 +89,6 @@ class RoleDefaultGrant(models.Model):
     class Meta:
         default_permissions = ()
         constraints = [models.UniqueConstraint(fields=["group", "permission"], name="role_default_grant_unique")]
+
+    def __str__(self):
+        return f"{self.group.name}: {self.permission}"

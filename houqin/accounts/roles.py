@@ -27,7 +27,17 @@ class Role:
     permissions: tuple[str, ...] = field(default_factory=tuple)
 
 
-MASTER_DATA_MODELS = ("site", "location", "department", "company", "team", "trade", "person", "certificate", "directoryentry")
+MASTER_DATA_MODELS = (
+    "site",
+    "location",
+    "department",
+    "company",
+    "team",
+    "trade",
+    "person",
+    "certificate",
+    "directoryentry",
+)
 
 
 def _perms(actions: str, *models: str, app: str = "org") -> tuple[str, ...]:

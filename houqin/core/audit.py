@@ -41,7 +41,9 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
             raw = getattr(obj, field.attname)
             data[field.name] = str(getattr(obj, field.name)) if raw is not None else None
         elif field.choices:
-            data[field.name] = getattr(obj, f"get_{field.name}_display")() if getattr(obj, field.attname) not in (None, "") else ""
+            data[field.name] = (
+                getattr(obj, f"get_{field.name}_display")() if getattr(obj, field.attname) not in (None, "") else ""
+            )
         else:
             data[field.name] = _plain(getattr(obj, field.attname))
     if obj.pk:

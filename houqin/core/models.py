@@ -31,19 +31,19 @@ class MasterDataModel(TimeStampedModel):
     class Meta:
         abstract = True
 
-    def build_search_text(self) -> str:
-        parts = []
-        for field in self.search_fields:
-            value = getattr(self, field, "") or ""
-            parts.append(search_key(str(value)))
-        return " ".join(p for p in parts if p)[:500]
-
     def save(self, *args, **kwargs):
         self.search_text = self.build_search_text()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = set(update_fields) | {"search_text", "last_updated"}
         super().save(*args, **kwargs)
+
+    def build_search_text(self) -> str:
+        parts = []
+        for field in self.search_fields:
+            value = getattr(self, field, "") or ""
+            parts.append(search_key(str(value)))
+        return " ".join(p for p in parts if p)[:500]
 
     @property
     def business_code(self) -> str:
@@ -64,7 +64,12 @@ class AuditEntry(models.Model):
 
     time = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     # Kept as text so the trail survives the user being renamed or removed.
     actor_name = models.CharField(_("user name"), max_length=150, blank=True)
@@ -112,7 +117,12 @@ class SecurityEvent(models.Model):
     time = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     kind = models.CharField(_("event"), max_length=32, choices=SecurityEventKind.choices, db_index=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     username = models.CharField(_("user name"), max_length=150, blank=True, db_index=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
@@ -146,3 +156,6 @@ class IdempotencyRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "key", "method_path"], name="idempotency_unique_key"),
         ]
+
+    def __str__(self):
+        return f"{self.method_path} {self.key}"

@@ -25,7 +25,13 @@ def save_form(form, *, by, note: str = "") -> models.Model:
         after = snapshot(obj)
         changes = diff(before, after)
         if creating:
-            record_change(obj, AuditAction.CREATE, by=by, changes={k: [None, v] for k, v in after.items() if v not in (None, "", [])}, note=note)
+            record_change(
+                obj,
+                AuditAction.CREATE,
+                by=by,
+                changes={k: [None, v] for k, v in after.items() if v not in (None, "", [])},
+                note=note,
+            )
         elif changes:
             record_change(obj, AuditAction.UPDATE, by=by, changes=changes, note=note)
         return obj
@@ -36,7 +42,12 @@ def delete_object(obj: models.Model, *, by) -> None:
     try:
         with transaction.atomic():
             before = snapshot(obj)
-            record_change(obj, AuditAction.DELETE, by=by, changes={k: [v, None] for k, v in before.items() if v not in (None, "", [])})
+            record_change(
+                obj,
+                AuditAction.DELETE,
+                by=by,
+                changes={k: [v, None] for k, v in before.items() if v not in (None, "", [])},
+            )
             obj.delete()
     except (ProtectedError, RestrictedError) as exc:
         blockers = {type(o)._meta.verbose_name for o in exc.args[1]} if len(exc.args) > 1 else set()

@@ -9,7 +9,9 @@ class ModelSpec:
     model: type
     form_class: type
     filterset_class: type
-    slug: str  # URL names: "<app>:<slug>_list", "_detail", "_add", "_edit", "_delete", "_import", "_export", "_template"
+    slug: (
+        str  # URL names: "<app>:<slug>_list", "_detail", "_add", "_edit", "_delete", "_import", "_export", "_template"
+    )
     api_path: str  # /api/v1/<api_path>
     select_related: tuple[str, ...] = ()
     prefetch_related: tuple[str, ...] = ()

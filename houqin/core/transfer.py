@@ -242,9 +242,7 @@ class TransferSpec:
     spec: ModelSpec
     columns: tuple[Column, ...]
     key: tuple[str, ...] = ()
-    # When the key is not unique in the database, two stored rows may match; key_is_unique says
-    # whether a row outside the user's scope could clash with a new one.
-    file_stem: str = ""
+    file_stem: str = ""  # download names: "<file_stem>-20261125.xlsx"; default the API path
 
     @property
     def model(self):
@@ -256,6 +254,7 @@ class TransferSpec:
 
     @property
     def key_is_unique(self) -> bool:
+        """A unique key means a row outside the user's scope would clash with a new one."""
         return len(self.key_fields) == 1 and self.model._meta.get_field(self.key_fields[0]).unique
 
     @cached_property

@@ -80,7 +80,9 @@ class PersonFilterSet(MasterDataFilterSet):
     trade = RefFilter(Trade, field_name="trades", distinct=True, label=_("trade"))
     employment_type = django_filters.MultipleChoiceFilter(choices=EmploymentType.choices, label=_("employment type"))
     on_duty = django_filters.BooleanFilter(label=_("on duty"))
-    has_account = django_filters.BooleanFilter(field_name="user", lookup_expr="isnull", exclude=True, label=_("has a user account"))
+    has_account = django_filters.BooleanFilter(
+        field_name="user", lookup_expr="isnull", exclude=True, label=_("has a user account")
+    )
 
     class Meta:
         model = Person
@@ -90,8 +92,12 @@ class PersonFilterSet(MasterDataFilterSet):
 class CertificateFilterSet(django_filters.FilterSet):
     person = RefFilter(Person, label=_("person"))
     company = RefFilter(Company, field_name="person__company", label=_("company"))
-    expires_before = django_filters.DateFilter(field_name="expires_on", lookup_expr="lte", label=_("expires on or before"))
-    expiring_within_days = django_filters.NumberFilter(method="filter_expiring", label=_("expiring within (days)"), min_value=0)
+    expires_before = django_filters.DateFilter(
+        field_name="expires_on", lookup_expr="lte", label=_("expires on or before")
+    )
+    expiring_within_days = django_filters.NumberFilter(
+        method="filter_expiring", label=_("expiring within (days)"), min_value=0
+    )
 
     class Meta:
         model = Certificate

@@ -20,7 +20,9 @@ class SiteForm(MasterDataForm):
 
 
 class LocationForm(MasterDataForm):
-    parent = RefChoiceField(Location.objects.all(), required=False, label=_("parent"), widget=PickerWidget("org:location_pick"))
+    parent = RefChoiceField(
+        Location.objects.all(), required=False, label=_("parent"), widget=PickerWidget("org:location_pick")
+    )
     site = RefChoiceField(Site.objects.all(), label=_("site"))
     department = RefChoiceField(Department.objects.all(), required=False, label=_("department"))
 
@@ -63,8 +65,12 @@ class TradeForm(MasterDataForm):
 class TeamForm(MasterDataForm):
     company = RefChoiceField(Company.objects.all(), label=_("company"))
     site = RefChoiceField(Site.objects.all(), required=False, label=_("site"))
-    trades = RefMultipleChoiceField(Trade.objects.all(), required=False, label=_("trades"), widget=forms.CheckboxSelectMultiple)
-    leader = RefChoiceField(Person.objects.all(), required=False, label=_("leader"), widget=PickerWidget("org:person_pick"))
+    trades = RefMultipleChoiceField(
+        Trade.objects.all(), required=False, label=_("trades"), widget=forms.CheckboxSelectMultiple
+    )
+    leader = RefChoiceField(
+        Person.objects.all(), required=False, label=_("leader"), widget=PickerWidget("org:person_pick")
+    )
 
     class Meta:
         model = Team
@@ -75,7 +81,9 @@ class PersonForm(MasterDataForm):
     company = RefChoiceField(Company.objects.all(), label=_("company"))
     department = RefChoiceField(Department.objects.all(), required=False, label=_("department"))
     team = RefChoiceField(Team.objects.all(), required=False, label=_("team"))
-    trades = RefMultipleChoiceField(Trade.objects.all(), required=False, label=_("trades"), widget=forms.CheckboxSelectMultiple)
+    trades = RefMultipleChoiceField(
+        Trade.objects.all(), required=False, label=_("trades"), widget=forms.CheckboxSelectMultiple
+    )
 
     class Meta:
         model = Person
@@ -118,8 +126,12 @@ class CertificateForm(ScopedFormMixin, PickerFieldMixin, forms.ModelForm):
 
 class DirectoryEntryForm(MasterDataForm):
     department = RefChoiceField(Department.objects.all(), required=False, label=_("department"))
-    location = RefChoiceField(Location.objects.all(), required=False, label=_("location"), widget=PickerWidget("org:location_pick"))
-    person = RefChoiceField(Person.objects.all(), required=False, label=_("person"), widget=PickerWidget("org:person_pick"))
+    location = RefChoiceField(
+        Location.objects.all(), required=False, label=_("location"), widget=PickerWidget("org:location_pick")
+    )
+    person = RefChoiceField(
+        Person.objects.all(), required=False, label=_("person"), widget=PickerWidget("org:person_pick")
+    )
 
     class Meta:
         model = DirectoryEntry
@@ -127,5 +139,7 @@ class DirectoryEntryForm(MasterDataForm):
 
 
 class LocationMoveForm(forms.Form):
-    parent = RefChoiceField(Location.objects.all(), required=False, label=_("new parent"), widget=PickerWidget("org:location_pick"))
+    parent = RefChoiceField(
+        Location.objects.all(), required=False, label=_("new parent"), widget=PickerWidget("org:location_pick")
+    )
     name = forms.CharField(label=_("name"), max_length=100)

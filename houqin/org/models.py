@@ -21,7 +21,9 @@ code_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
     _("Use letters, digits, dot, dash or underscore, starting with a letter or digit."),
 )
-phone_validator = RegexValidator(r"^[0-9+\-() ]{3,32}$", _("Enter a phone number or extension: digits, +, -, ( ) and spaces."))
+phone_validator = RegexValidator(
+    r"^[0-9+\-() ]{3,32}$", _("Enter a phone number or extension: digits, +, -, ( ) and spaces.")
+)
 
 
 class Site(MasterDataModel):
@@ -81,7 +83,12 @@ class Location(MasterDataModel):
     )
     site = models.ForeignKey(Site, verbose_name=_("site"), on_delete=models.PROTECT, related_name="locations")
     department = models.ForeignKey(
-        "Department", verbose_name=_("department"), null=True, blank=True, on_delete=models.SET_NULL, related_name="locations"
+        "Department",
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="locations",
     )
     area_m2 = models.DecimalField(_("area (m²)"), max_digits=10, decimal_places=2, null=True, blank=True)
     label_code = models.CharField(_("label code"), max_length=12, unique=True, editable=False)
@@ -110,7 +117,9 @@ class Location(MasterDataModel):
         parent = self.parent if self.parent_id else None
         if parent is not None:
             if self.pk and (parent.pk == self.pk or parent.tree_path.startswith(self.tree_path or "\0")):
-                raise ValidationError({"parent": _("A location cannot be placed inside itself or its own sub-locations.")})
+                raise ValidationError(
+                    {"parent": _("A location cannot be placed inside itself or its own sub-locations.")}
+                )
             if self.kind and self.kind not in ALLOWED_CHILDREN.get(parent.kind, set()):
                 raise ValidationError(
                     {
@@ -121,7 +130,9 @@ class Location(MasterDataModel):
             if self.site_id and parent.site_id != self.site_id:
                 raise ValidationError({"site": _("A location must belong to the same site as its parent.")})
         elif self.kind and self.kind not in ALLOWED_CHILDREN[None]:
-            raise ValidationError({"parent": _("A %(kind)s needs a parent location.") % {"kind": self.get_kind_display()}})
+            raise ValidationError(
+                {"parent": _("A %(kind)s needs a parent location.") % {"kind": self.get_kind_display()}}
+            )
 
     def save(self, *args, **kwargs):
         if not self.label_code:
@@ -157,7 +168,11 @@ class Location(MasterDataModel):
             site=self.site_id,
         )
         # search_text holds the full name's pinyin: refresh it for the moved subtree.
-        for loc in Location.objects.filter(tree_path__startswith=self.tree_path).exclude(pk=self.pk).only("id", "name", "full_name"):
+        for loc in (
+            Location.objects.filter(tree_path__startswith=self.tree_path)
+            .exclude(pk=self.pk)
+            .only("id", "name", "full_name")
+        ):
             Location.objects.filter(pk=loc.pk).update(search_text=loc.build_search_text())
 
     def subtree(self):
@@ -185,7 +200,12 @@ class Department(MasterDataModel):
     cost_center = models.CharField(_("cost center"), max_length=32, blank=True, db_index=True)
     site = models.ForeignKey(Site, verbose_name=_("site"), on_delete=models.PROTECT, related_name="departments")
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent department"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     phone = models.CharField(_("phone"), max_length=32, blank=True, validators=[phone_validator])
     head = models.CharField(_("head"), max_length=50, blank=True)
@@ -262,7 +282,9 @@ class Team(MasterDataModel):
     code = models.CharField(_("code"), max_length=32, unique=True, validators=[code_validator])
     name = models.CharField(_("name"), max_length=100)
     company = models.ForeignKey(Company, verbose_name=_("company"), on_delete=models.PROTECT, related_name="teams")
-    site = models.ForeignKey(Site, verbose_name=_("site"), null=True, blank=True, on_delete=models.PROTECT, related_name="teams")
+    site = models.ForeignKey(
+        Site, verbose_name=_("site"), null=True, blank=True, on_delete=models.PROTECT, related_name="teams"
+    )
     trades = models.ManyToManyField(Trade, verbose_name=_("trades"), blank=True, related_name="teams")
     leader = models.ForeignKey(
         "Person", verbose_name=_("leader"), null=True, blank=True, on_delete=models.SET_NULL, related_name="led_teams"
@@ -312,14 +334,21 @@ class Person(MasterDataModel):
     department = models.ForeignKey(
         Department, verbose_name=_("department"), null=True, blank=True, on_delete=models.PROTECT, related_name="people"
     )
-    team = models.ForeignKey(Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="members")
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
     trades = models.ManyToManyField(Trade, verbose_name=_("trades"), blank=True, related_name="people")
     employment_type = models.CharField(_("employment type"), max_length=16, choices=EmploymentType.choices)
     job_title = models.CharField(_("job title"), max_length=50, blank=True)
     hired_on = models.DateField(_("hired on"), null=True, blank=True)
     on_duty = models.BooleanField(_("on duty"), default=False, db_index=True)
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("user account"), null=True, blank=True, on_delete=models.SET_NULL, related_name="person"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="person",
     )
 
     objects = ScopedQuerySet.as_manager()
@@ -395,10 +424,20 @@ class DirectoryEntry(MasterDataModel):
     number = models.CharField(_("number"), max_length=32, unique=True, validators=[phone_validator])
     label = models.CharField(_("label"), max_length=100)
     department = models.ForeignKey(
-        Department, verbose_name=_("department"), null=True, blank=True, on_delete=models.SET_NULL, related_name="phone_numbers"
+        Department,
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="phone_numbers",
     )
     location = models.ForeignKey(
-        Location, verbose_name=_("location"), null=True, blank=True, on_delete=models.SET_NULL, related_name="phone_numbers"
+        Location,
+        verbose_name=_("location"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="phone_numbers",
     )
     person = models.ForeignKey(
         Person, verbose_name=_("person"), null=True, blank=True, on_delete=models.SET_NULL, related_name="phone_numbers"

@@ -25,7 +25,14 @@ DEPARTMENT = register_spec(
     )
 )
 COMPANY = register_spec(
-    ModelSpec(models.Company, forms.CompanyForm, filters.CompanyFilterSet, "company", "companies", sortable=("code", "name", "kind"))
+    ModelSpec(
+        models.Company,
+        forms.CompanyForm,
+        filters.CompanyFilterSet,
+        "company",
+        "companies",
+        sortable=("code", "name", "kind"),
+    )
 )
 TRADE = register_spec(ModelSpec(models.Trade, forms.TradeForm, filters.TradeFilterSet, "trade", "trades"))
 TEAM = register_spec(

@@ -6,10 +6,12 @@ other records use them (work orders on a demo location…). The demo accounts sh
 HOUQIN_DEMO_PASSWORD (default "houqin2026"): demo only, never on a real installation.
 """
 
+import argparse
 import datetime
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
@@ -17,14 +19,27 @@ from houqin.org.demo import DEFAULT_SEED, delete_demo, demo_loaded, load_demo
 
 
 def scale_value(text: str) -> float:
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0
     if not 0 < value <= 100:
-        raise ValueError(text)
+        raise argparse.ArgumentTypeError(_("%(value)r is not a number above 0 and at most 100.") % {"value": text})
     return value
 
 
+def date_value(text: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("%(value)r is not a date like 2026-03-01.") % {"value": text}) from None
+
+
 class Command(BaseCommand):
-    help = "Loads the demo hospital: 2 campuses, ~4,000 locations, departments, contractors, staff and one login per role (demo only)."
+    help = (
+        "Loads the demo hospital: 2 campuses, ~4,000 locations, departments, contractors, staff and one login per "
+        "role, all with the password HOUQIN_DEMO_PASSWORD (default houqin2026). Demo only."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -38,41 +53,35 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--today",
-            type=datetime.date.fromisoformat,
+            type=date_value,
             default=None,
             help="Date (YYYY-MM-DD) that hire and certificate dates are counted from; default today.",
         )
         parser.add_argument("--force", action="store_true", help="Delete the demo data first and load it again.")
 
     def handle(self, *args, scale, seed, today, force, **options):
-        if demo_loaded():
-            if not force:
-                self.stdout.write(
-                    _("The demo hospital is already loaded; nothing changed. Use --force to delete and reload it.")
-                )
-                return
-            try:
-                delete_demo()
-            except ProtectedError as exc:
-                models = sorted({obj._meta.verbose_name_plural for obj in exc.protected_objects})
-                raise CommandError(
-                    _(
-                        "Other records still use the demo data (%(models)s); nothing was deleted. Start from an empty database instead."
-                    )
-                    % {"models": ", ".join(str(m) for m in models)}
-                ) from exc
         started = time.monotonic()
-        try:
+        # One transaction: with --force, a reload that fails leaves the old demo in place.
+        with transaction.atomic():
+            if demo_loaded():
+                if not force:
+                    self.stdout.write(
+                        _("The demo hospital is already loaded; nothing changed. Use --force to delete and reload it.")
+                    )
+                    return
+                try:
+                    delete_demo()
+                except ProtectedError as exc:
+                    models = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
+                    raise CommandError(
+                        _("Other records still use the demo data (%(models)s); nothing was deleted.")
+                        % {"models": ", ".join(models)}
+                    ) from exc
             counts = load_demo(scale=scale, seed=seed, today=today)
-        except Exception as exc:
-            raise CommandError(
-                _("The demo could not be loaded, nothing was written: %(error)s") % {"error": exc}
-            ) from exc
-        elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(
                 _("Demo hospital loaded in %(seconds).1f s (scale %(scale)s, seed %(seed)s):")
-                % {"seconds": elapsed, "scale": scale, "seed": seed}
+                % {"seconds": time.monotonic() - started, "scale": f"{scale:g}", "seed": seed}
             )
         )
         width = max(len(name) for name in counts)
