@@ -383,7 +383,7 @@ class Certificate(models.Model):
 
     person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="certificates")
     name = models.CharField(_("certificate"), max_length=100)
-    number = models.CharField(_("number"), max_length=64, blank=True)
+    number = models.CharField(_("certificate number"), max_length=64, blank=True)
     issuer = models.CharField(_("issued by"), max_length=100, blank=True)
     issued_on = models.DateField(_("issued on"), null=True, blank=True)
     expires_on = models.DateField(_("expires on"), null=True, blank=True, db_index=True)
@@ -421,7 +421,7 @@ class DirectoryEntry(MasterDataModel):
     code_field = "number"
     search_fields = ("label",)
 
-    number = models.CharField(_("number"), max_length=32, unique=True, validators=[phone_validator])
+    number = models.CharField(_("phone number"), max_length=32, unique=True, validators=[phone_validator])
     label = models.CharField(_("label"), max_length=100)
     department = models.ForeignKey(
         Department,
