@@ -24,10 +24,12 @@ def register_menu(*items: MenuItem) -> None:
 
 
 def menu_for(request) -> list[dict]:
-    """Sections with the entries the user may open, in registration order."""
+    """Sections with the entries the user may open, in registration order; the entry whose URL
+    is the longest prefix of the current path is marked active."""
     user = request.user
     sections: dict[str, list] = {}
     current = request.path
+    best = None
     for item in _items:
         if item.permission and not any(user.has_perm(p) for p in item.permission.split("|")):
             continue
@@ -35,7 +37,10 @@ def menu_for(request) -> list[dict]:
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        sections.setdefault(str(item.section), []).append(
-            {"label": item.label, "url": url, "icon": item.icon, "active": current.startswith(url) and url != "/"}
-        )
+        entry = {"label": item.label, "url": url, "icon": item.icon, "active": False}
+        sections.setdefault(str(item.section), []).append(entry)
+        if url != "/" and current.startswith(url) and (best is None or len(url) > len(best["url"])):
+            best = entry
+    if best is not None:
+        best["active"] = True
     return [{"section": name, "items": entries} for name, entries in sections.items()]

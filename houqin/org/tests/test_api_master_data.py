@@ -314,7 +314,7 @@ def test_list_queries_do_not_grow_with_rows(cast, client, path, django_assert_ma
     few = count_for(3)
     many = count_for(30)
     assert few == many
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(8):
         api.get(f"/{path}", {"limit": 1000})
 
 
@@ -322,7 +322,7 @@ def test_a_scoped_list_keeps_its_query_count(cast, client, django_assert_max_num
     for _ in range(30):
         PersonFactory(company=cast.contractor).trades.add(TradeFactory())
     api = api_as(client, cast.contractor_manager)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(8):
         assert api.get("/people").json()["count"] == 31
 
 
