@@ -20,6 +20,11 @@
   // the indicator rules are in app.css).
   // ---------------------------------------------------------------------
 
+  // Translated texts come from data-msg-* attributes on <body>, rendered by the server.
+  function pageText(name, fallback) {
+    return (document.body && document.body.dataset[name]) || fallback;
+  }
+
   function csrfToken() {
     const meta = document.querySelector('meta[name="csrf-token"]');
     return meta ? meta.getAttribute('content') || '' : '';
@@ -161,7 +166,7 @@
     const parts = pickerParts(wrapper);
     const state = pickerStateOf(wrapper);
     if (!items.length) {
-      pickerShowMessage(wrapper, wrapper.dataset.pickerEmptyText || '无匹配结果');
+      pickerShowMessage(wrapper, wrapper.dataset.pickerEmptyText || pageText('msgNoMatch', 'No match'));
       return;
     }
     state.items = items;
@@ -288,7 +293,7 @@
         return;
       }
       state.controller = null;
-      pickerShowMessage(wrapper, wrapper.dataset.pickerErrorText || '查询失败，请重试');
+      pickerShowMessage(wrapper, wrapper.dataset.pickerErrorText || pageText('msgSearchFailed', 'Search failed, please try again'));
     }
   }
 
@@ -438,10 +443,10 @@
   // the element, and a "no" stops them.
   // ---------------------------------------------------------------------
 
-  const DEFAULT_CONFIRM = '确定要执行此操作吗？';
+  
 
   function confirmMessage(el) {
-    return el.getAttribute('data-confirm') || DEFAULT_CONFIRM;
+    return el.getAttribute('data-confirm') || pageText('msgConfirm', 'Are you sure?');
   }
 
   document.addEventListener('click', function (evt) {
@@ -470,6 +475,32 @@
       evt.preventDefault();
       evt.stopPropagation();
       evt.stopImmediatePropagation();
+    }
+  }, true);
+
+
+  // ---------------------------------------------------------------------
+  // A picker whose text was typed but nothing chosen from the list must not
+  // submit as "empty" (that would, e.g., move a location to the top level).
+  // ---------------------------------------------------------------------
+
+  document.addEventListener('submit', function (evt) {
+    const form = evt.target;
+    if (!form || !form.querySelectorAll) {
+      return;
+    }
+    const pickers = form.querySelectorAll('[data-picker]');
+    for (let i = 0; i < pickers.length; i++) {
+      const text = pickers[i].querySelector('.hq-picker-input');
+      const hidden = pickers[i].querySelector('input[type=hidden]');
+      if (text && hidden && text.value.trim() !== '' && hidden.value === '') {
+        evt.preventDefault();
+        evt.stopImmediatePropagation();
+        text.classList.add('is-invalid');
+        text.setAttribute('title', pickers[i].getAttribute('data-picker-unchosen-text') || pageText('msgChooseFromList', 'Choose an entry from the list, or clear the box.'));
+        text.focus();
+        return;
+      }
     }
   }, true);
 
