@@ -11,7 +11,7 @@ SCALE ?= 1
 PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test install install-test migrate demo serve worker lint format messages check clean
+.PHONY: run test install install-test migrate demo serve worker lint format messages check clean bench
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV) || (echo "Python venv module missing: apt-get install -y python3-venv" && exit 1)
@@ -52,6 +52,10 @@ test: $(VENV)/.installed-test
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# Benchmarks (not part of `make test`): ratios against raw SQL measured in the same run.
+bench: $(VENV)/.installed-test
+	$(VENV)/bin/pytest bench -p no:randomly --benchmark-columns=median,iqr,rounds --benchmark-sort=name -o addopts="" -s
 
 lint: install-test
 	$(VENV)/bin/ruff check --fix .
