@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "houqin.core",
     "houqin.accounts",
     "houqin.org",
+    "houqin.servicedesk",
 ]
 
 MIDDLEWARE = [
@@ -162,6 +163,8 @@ HOUQIN_MAX_UPLOAD_BYTES = int(os.environ.get("HOUQIN_MAX_UPLOAD_BYTES", str(10 *
 DATA_UPLOAD_MAX_MEMORY_SIZE = HOUQIN_MAX_UPLOAD_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 HOUQIN_IMPORT_MAX_ROWS = int(os.environ.get("HOUQIN_IMPORT_MAX_ROWS", "20000"))
+# Larger files are imported by the background task worker, not during the upload's request.
+HOUQIN_IMPORT_SYNC_ROWS = int(os.environ.get("HOUQIN_IMPORT_SYNC_ROWS", "500"))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = int(os.environ.get("HOUQIN_SESSION_SECONDS", str(12 * 3600)))

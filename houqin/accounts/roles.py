@@ -45,13 +45,18 @@ def _perms(actions: str, *models: str, app: str = "org") -> tuple[str, ...]:
 
 
 VIEW_MASTER_DATA = _perms("view", *MASTER_DATA_MODELS)
+SD = "servicedesk"
+VIEW_CATALOG = _perms("view", "servicecategory", "slatarget", app=SD)
+SEE_ALL_ORDERS = ("servicedesk.view_workorder", "servicedesk.view_all_workorders")
 
 ROLES: tuple[Role, ...] = (
     Role(
         "system_admin",
         _("System administrator"),
         _("Keeps master data and system settings. Cannot grant rights or read the audit trail."),
-        permissions=_perms("view add change delete", *MASTER_DATA_MODELS) + ("core.export_data",),
+        permissions=_perms("view add change delete", *MASTER_DATA_MODELS)
+        + ("core.export_data",)
+        + _perms("view add change delete", "servicecategory", "slatarget", app=SD),
     ),
     Role(
         "security_admin",
@@ -80,31 +85,48 @@ ROLES: tuple[Role, ...] = (
             "accounts.view_user",
             "auth.view_group",
         )
-        + VIEW_MASTER_DATA,
+        + VIEW_MASTER_DATA
+        + VIEW_CATALOG
+        + SEE_ALL_ORDERS,
     ),
     Role(
         "director",
         _("Logistics director"),
         _("Sees everything of the logistics department, its figures and reports."),
-        permissions=VIEW_MASTER_DATA + ("core.export_data",),
+        permissions=VIEW_MASTER_DATA
+        + ("core.export_data",)
+        + VIEW_CATALOG
+        + SEE_ALL_ORDERS
+        + ("servicedesk.assess_workorder",),
     ),
     Role(
         "agent",
         _("Service desk agent"),
         _("Answers the one number, records and dispatches requests, calls back."),
-        permissions=VIEW_MASTER_DATA + _perms("add change", "directoryentry"),
+        permissions=VIEW_MASTER_DATA
+        + _perms("add change", "directoryentry")
+        + VIEW_CATALOG
+        + SEE_ALL_ORDERS
+        + _perms("add change dispatch follow_up", "workorder", app=SD),
     ),
     Role(
         "dispatcher",
         _("Dispatcher / team leader"),
         _("Assigns and re-balances the work of a team; keeps its people on or off duty."),
-        permissions=VIEW_MASTER_DATA + _perms("change", "person") + ("core.export_data",),
+        permissions=VIEW_MASTER_DATA
+        + _perms("change", "person")
+        + ("core.export_data",)
+        + VIEW_CATALOG
+        + SEE_ALL_ORDERS
+        + _perms("add change dispatch work", "workorder", app=SD),
     ),
     Role(
         "worker",
         _("Worker"),
         _("Receives jobs on the phone, works them and reports the result."),
-        permissions=_perms("view", "site", "location", "department", "directoryentry"),
+        permissions=_perms("view", "site", "location", "department", "directoryentry")
+        + VIEW_CATALOG
+        + _perms("view work", "workorder", app=SD),
     ),
     Role(
         "contractor_manager",
@@ -113,20 +135,28 @@ ROLES: tuple[Role, ...] = (
         scope=Scope.COMPANY,
         permissions=_perms("view", "site", "location", "department", "trade", "company", "team")
         + _perms("view add change", "person", "certificate")
-        + ("core.export_data",),
+        + ("core.export_data",)
+        + VIEW_CATALOG
+        + _perms("view work", "workorder", app=SD),
     ),
     Role(
         "inspector",
         _("Quality inspector"),
         _("Inspects services, calls requesters back and scores contractors."),
-        permissions=VIEW_MASTER_DATA + ("core.export_data",),
+        permissions=VIEW_MASTER_DATA
+        + ("core.export_data",)
+        + VIEW_CATALOG
+        + SEE_ALL_ORDERS
+        + _perms("follow_up assess", "workorder", app=SD),
     ),
     Role(
         "department_user",
         _("Department user"),
         _("Clinical or other department staff who report needs and follow their own department's requests."),
         scope=Scope.DEPARTMENT,
-        permissions=_perms("view", "site", "location", "department", "directoryentry"),
+        permissions=_perms("view", "site", "location", "department", "directoryentry")
+        + VIEW_CATALOG
+        + _perms("view add", "workorder", app=SD),
     ),
 )
 

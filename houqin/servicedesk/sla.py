@@ -1,0 +1,110 @@
+"""Service levels: which target an open order is racing against, and the sweep that warns at
+80 % of it and escalates a breach, once per order and level."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from houqin.servicedesk.models import EventKind, Status, WorkOrder
+
+WARNING_SHARE = 0.8
+LEVEL_OK, LEVEL_WARNING, LEVEL_BREACH = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Clock:
+    target: str  # "response", "arrival" or "completion"
+    due: datetime.datetime
+    share: float  # elapsed share of the target: ≥ 0.8 warns, ≥ 1 is a breach
+
+    @property
+    def level(self) -> int:
+        if self.share >= 1:
+            return LEVEL_BREACH
+        if self.share >= WARNING_SHARE:
+            return LEVEL_WARNING
+        return LEVEL_OK
+
+
+def current_clock(order: WorkOrder, now: datetime.datetime | None = None) -> Clock | None:
+    """The first target the order has not met yet, or None when nothing is pending (closed,
+    completed, or paused on hold where hold time does not count)."""
+    now = now or timezone.now()
+    if order.status in (Status.COMPLETED, Status.FOLLOWED_UP, Status.CLOSED, Status.CANCELLED):
+        return None
+    held = order.held_minutes_now(now) - order.held_minutes
+    if order.status == Status.ON_HOLD and order.category.hold_excluded:
+        return None
+    pending = []
+    if order.dispatched_at is None:
+        pending.append(("response", order.response_due))
+    if order.arrived_at is None:
+        pending.append(("arrival", order.arrival_due))
+    pending.append(("completion", order.completion_due))
+    for target, due in pending:
+        if due is None:
+            continue
+        total = (due - order.created).total_seconds()
+        elapsed = (now - order.created).total_seconds() - held * 60 * (1 if order.category.hold_excluded else 0)
+        return Clock(target, due, elapsed / total if total > 0 else 1.0)
+    return None
+
+
+def sweep(now: datetime.datetime | None = None) -> dict[str, int]:
+    """Flag orders reaching 80 % of a target (warning → team leader) or past it (breach →
+    logistics director). Each order escalates once per level; returns the counts."""
+    from houqin.servicedesk.services import _event
+
+    now = now or timezone.now()
+    counts = {"warned": 0, "breached": 0}
+    candidates = (
+        WorkOrder.objects.filter(
+            status__in=[Status.NEW, Status.ACCEPTED, Status.DISPATCHED, Status.IN_PROGRESS, Status.ON_HOLD]
+        )
+        .filter(sla_level__lt=LEVEL_BREACH)
+        .select_related("category")
+        .only(
+            "id",
+            "status",
+            "created",
+            "dispatched_at",
+            "arrived_at",
+            "response_due",
+            "arrival_due",
+            "completion_due",
+            "held_minutes",
+            "hold_started_at",
+            "sla_level",
+            "category__hold_excluded",
+        )
+    )
+    for order in candidates.iterator(chunk_size=500):
+        clock = current_clock(order, now)
+        if clock is None or clock.level <= order.sla_level:
+            continue
+        with transaction.atomic():
+            # Row lock: a second sweeper running at the same moment escalates nothing twice.
+            locked = WorkOrder.objects.select_for_update().get(pk=order.pk)
+            if clock.level <= locked.sla_level:
+                continue
+            locked.sla_level = clock.level
+            locked.breached = locked.breached or clock.level == LEVEL_BREACH
+            locked.save(update_fields=["sla_level", "breached"])
+            kind = EventKind.SLA_BREACH if clock.level == LEVEL_BREACH else EventKind.SLA_WARNING
+            target_label = {"response": _("response"), "arrival": _("arrival"), "completion": _("completion")}[
+                clock.target
+            ]
+            _event(
+                locked,
+                kind,
+                None,
+                note=_("%(target)s due %(due)s")
+                % {"target": target_label, "due": timezone.localtime(clock.due).strftime("%Y-%m-%d %H:%M")},
+                changes={"target": [None, clock.target]},
+                at=now,
+            )
+            counts["breached" if clock.level == LEVEL_BREACH else "warned"] += 1
+    return counts
