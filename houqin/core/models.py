@@ -1,8 +1,14 @@
-"""Base models every app builds on, and the audit trail."""
+"""Base models every app builds on, the audit trail, and background import jobs."""
+
+import datetime
+import os
+import socket
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from houqin.core.pinyin import search_key
@@ -159,3 +165,135 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self):
         return f"{self.method_path} {self.key}"
+
+
+class ImportJobStatus(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    RUNNING = "running", _("running")
+    SUCCEEDED = "succeeded", _("succeeded")
+    FAILED = "failed", _("failed")
+
+    @property
+    def colour(self) -> str:
+        return {"queued": "grey", "running": "blue", "succeeded": "green", "failed": "red"}[self.value]
+
+
+class ImportJob(models.Model):
+    """A large import file waiting for, or handled by, the background task worker
+    (houqin/core/tasks.py). Seen only by the user who uploaded it, and by superusers.
+
+    The counts and errors carry the names of ImportResult's, so the import page's result
+    partial shows a finished job as it shows an import done during the request."""
+
+    # Far longer than any import the row limit allows: a job still running after this was abandoned.
+    STALE_AFTER = datetime.timedelta(hours=1)
+    # The uploaded file is kept until the job ends, and at most this long.
+    KEEP_FILE_FOR = datetime.timedelta(days=7)
+    TRANSITIONS = {
+        ImportJobStatus.QUEUED: {ImportJobStatus.RUNNING, ImportJobStatus.FAILED},
+        ImportJobStatus.RUNNING: {ImportJobStatus.SUCCEEDED, ImportJobStatus.FAILED},
+    }
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    app_label = models.CharField(_("application"), max_length=50)
+    list_slug = models.CharField(_("list"), max_length=50)
+    filename = models.CharField(_("file name"), max_length=255)
+    file_format = models.CharField(_("format"), max_length=8)
+    # In the database rather than in media storage, so that a worker on another server reads it
+    # and nothing is left behind on disk. Emptied once the job ends.
+    content = models.BinaryField(_("file"), null=True, editable=False)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ImportJobStatus.choices, default=ImportJobStatus.QUEUED, db_index=True
+    )
+    rows = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    created = models.PositiveIntegerField(_("records created"), default=0)
+    updated = models.PositiveIntegerField(_("records updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("records unchanged"), default=0)
+    # [{"row": 3, "column": "Name", "message": "…"}]: the first errors of error_count.
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    error_count = models.PositiveIntegerField(_("number of errors"), default=0)
+    failed_rows = models.PositiveIntegerField(_("rows with errors"), default=0)
+    # The uploader's language and address: messages in their language, audit rows with their address.
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    task_id = models.CharField(_("task"), max_length=64, blank=True)
+    worker_host = models.CharField(_("worker host"), max_length=255, blank=True)
+    worker_pid = models.PositiveIntegerField(_("worker process"), null=True, blank=True)
+    queued_at = models.DateTimeField(_("uploaded"), auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+        ordering = ["-queued_at", "-id"]
+        # Access goes by ownership (for_user), not by a role's permission.
+        default_permissions = ()
+        indexes = [models.Index(fields=["user", "-queued_at"], name="import_job_user_time")]
+
+    def __str__(self):
+        return f"{self.filename} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("core:import_job", kwargs={"pk": self.pk})
+
+    @classmethod
+    def for_user(cls, user):
+        """The jobs user may see: their own; every job for a superuser."""
+        jobs = cls.objects.defer("content")
+        return jobs if user.is_superuser else jobs.filter(user=user)
+
+    @property
+    def done(self) -> bool:
+        return self.status in (ImportJobStatus.SUCCEEDED, ImportJobStatus.FAILED)
+
+    @property
+    def status_colour(self) -> str:
+        return ImportJobStatus(self.status).colour
+
+    @property
+    def ok(self) -> bool:
+        return self.status == ImportJobStatus.SUCCEEDED
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+    def move(self, to: str, **fields) -> bool:
+        """Change the status if the job is still where this instance saw it; False when another
+        process moved it first (the worker and the check for abandoned jobs may race).
+        Illegal moves raise ValueError. Ending a job drops its file."""
+        if to not in self.TRANSITIONS.get(self.status, ()):
+            raise ValueError(f"an import job cannot go from {self.status} to {to}")
+        fields["status"] = to
+        if to in (ImportJobStatus.SUCCEEDED, ImportJobStatus.FAILED):
+            fields.setdefault("finished_at", timezone.now())
+            fields["content"] = None
+        moved = ImportJob.objects.filter(pk=self.pk, status=self.status).update(**fields)
+        if moved:
+            for name, value in fields.items():
+                setattr(self, name, value)
+        else:
+            self.refresh_from_db()
+        return bool(moved)
+
+    def is_abandoned(self, now: datetime.datetime | None = None) -> bool:
+        """Running for longer than STALE_AFTER, by a worker not known to be alive."""
+        now = now or timezone.now()
+        if self.status != ImportJobStatus.RUNNING or not self.started_at or now - self.started_at < self.STALE_AFTER:
+            return False
+        return not self._worker_alive()
+
+    def _worker_alive(self) -> bool:
+        # Only a worker on this machine can be checked; for one elsewhere, age alone decides.
+        if not self.worker_pid or self.worker_host != socket.gethostname():
+            return False
+        try:
+            os.kill(self.worker_pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True  # a process of another user holds that number
+        return True

@@ -30,6 +30,7 @@ from django.db import DatabaseError, models, transaction
 from django.http import HttpResponse
 from django.utils import timezone, translation
 from django.utils.http import content_disposition_header
+from django.utils.module_loading import autodiscover_modules
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
@@ -300,7 +301,12 @@ def register_transfer(transfer: TransferSpec) -> TransferSpec:
 
 
 def get_transfer(app_label: str, slug: str) -> TransferSpec:
-    return _transfers[f"{app_label}.{slug}"]
+    """The registered TransferSpec; raises KeyError for an unknown list."""
+    key = f"{app_label}.{slug}"
+    if key not in _transfers:
+        # A task worker loads no URLconf, so the apps' transfer modules may not be imported yet.
+        autodiscover_modules("transfer")
+    return _transfers[key]
 
 
 def all_transfers() -> list[TransferSpec]:
@@ -415,16 +421,25 @@ class ImportRefused(Exception):
 class Table:
     headers: list[str]
     rows: list[tuple[int, list[Any]]]  # (row number as the spreadsheet shows it, cells)
+    complete: bool = True  # False when reading stopped at the `limit` of read_table()
 
 
-def read_table(content: bytes, filename: str) -> Table:
+def file_format(filename: str) -> str:
+    """ "xlsx", "csv", or another extension (which read_table refuses)."""
+    return filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+
+
+def read_table(content: bytes, filename: str, *, limit: int | None = None) -> Table:
     """The first sheet of an .xlsx or a CSV file: header row 1, then the data rows.
-    Raises ImportRefused with a message for the user when the file cannot be read."""
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    Raises ImportRefused with a message for the user when the file cannot be read.
+
+    With a limit, reading stops once the file is known to hold more than `limit` data rows:
+    the table then holds the first `limit` rows and `complete` is False."""
+    extension = file_format(filename)
     if extension == "xlsx":
-        return _read_xlsx(content)
+        return _read_xlsx(content, limit)
     if extension == "csv":
-        return _read_csv(content)
+        return _read_csv(content, limit)
     if extension in ("xls", "et", "ods", "numbers"):
         raise ImportRefused(
             _("This spreadsheet format cannot be read: save the file as an Excel workbook (.xlsx) or as CSV.")
@@ -432,11 +447,12 @@ def read_table(content: bytes, filename: str) -> Table:
     raise ImportRefused(_("Only Excel workbooks (.xlsx) and CSV files (.csv) can be imported."))
 
 
-def _table_from_rows(rows) -> Table:
+def _table_from_rows(rows, limit: int | None = None) -> Table:
     """Header from the first row; blank rows dropped; too many rows refused."""
     max_rows = settings.HOUQIN_IMPORT_MAX_ROWS
     headers: list[str] | None = None
     data: list[tuple[int, list[Any]]] = []
+    complete = True
     for number, cells in enumerate(rows, start=1):
         cells = list(cells)
         if headers is None:
@@ -454,13 +470,16 @@ def _table_from_rows(rows) -> Table:
             raise ImportRefused(
                 _("The file has more than %(count)s rows; split it into smaller files.") % {"count": max_rows}
             )
+        if limit is not None and len(data) >= limit:
+            complete = False
+            break
         data.append((number, cells))
     if headers is None:
         raise ImportRefused(_("The file is empty: the first row must hold the column headers."))
-    return Table(headers, data)
+    return Table(headers, data, complete)
 
 
-def _read_xlsx(content: bytes) -> Table:
+def _read_xlsx(content: bytes, limit: int | None = None) -> Table:
     from openpyxl import load_workbook
 
     unreadable = _("The file is not a readable Excel workbook (.xlsx). Open it in Excel and save it again as .xlsx.")
@@ -483,7 +502,7 @@ def _read_xlsx(content: bytes) -> Table:
                 if not workbook.worksheets:
                     raise ImportRefused(unreadable)
                 sheet = workbook.worksheets[0]
-                return _table_from_rows(row[: MAX_COLUMNS + 1] for row in sheet.iter_rows(values_only=True))
+                return _table_from_rows((row[: MAX_COLUMNS + 1] for row in sheet.iter_rows(values_only=True)), limit)
             finally:
                 workbook.close()
     except ImportRefused:
@@ -516,7 +535,7 @@ def _sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _read_csv(content: bytes) -> Table:
+def _read_csv(content: bytes, limit: int | None = None) -> Table:
     if content.startswith(b"PK\x03\x04"):
         raise ImportRefused(_("This is an Excel workbook, not a CSV file: rename it to .xlsx or save it as CSV."))
     if b"\x00" in content[:4096] and not content.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -524,7 +543,7 @@ def _read_csv(content: bytes) -> Table:
     text = _decode(content)
     try:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
-        return _table_from_rows(reader)
+        return _table_from_rows(reader, limit)
     except csv.Error as exc:
         raise ImportRefused(_("The CSV file could not be read: %(error)s") % {"error": exc}) from exc
 
@@ -547,6 +566,7 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
+    rows: int = 0  # data rows read from the file
 
     @property
     def ok(self) -> bool:
@@ -560,6 +580,11 @@ class ImportResult:
     def failed_rows(self) -> int:
         return len({e.row for e in self.errors if e.row is not None})
 
+    @classmethod
+    def refused(cls, message: str) -> "ImportResult":
+        """The whole file refused with one message."""
+        return cls(errors=[RowError(None, "", message)])
+
 
 class _RollBack(Exception):
     pass
@@ -568,23 +593,29 @@ class _RollBack(Exception):
 _HIDDEN = object()
 
 
+def read_upload(upload) -> bytes:
+    """The bytes of an uploaded file (or any file with .read()); ImportRefused when it is larger
+    than HOUQIN_MAX_UPLOAD_BYTES, without reading more than that."""
+    size = getattr(upload, "size", None)
+    limit = settings.HOUQIN_MAX_UPLOAD_BYTES
+    if size is not None and size > limit:
+        raise ImportRefused(file_too_large_message())
+    content = upload.read(limit + 1)
+    if len(content) > limit:
+        raise ImportRefused(file_too_large_message())
+    return content
+
+
 def import_file(transfer: TransferSpec, upload, *, user, filename: str | None = None) -> ImportResult:
     """Import an uploaded file (Django UploadedFile or any file with .read()) for user.
 
     The caller checks permissions (add + change of the model). Refuses files over
     HOUQIN_MAX_UPLOAD_BYTES before reading them. Records an IMPORT security event."""
     filename = filename or getattr(upload, "name", "") or ""
-    size = getattr(upload, "size", None)
-    limit = settings.HOUQIN_MAX_UPLOAD_BYTES
     try:
-        if size is not None and size > limit:
-            raise ImportRefused(file_too_large_message())
-        content = upload.read(limit + 1)
-        if len(content) > limit:
-            raise ImportRefused(file_too_large_message())
-        table = read_table(content, filename)
+        table = read_table(read_upload(upload), filename)
     except ImportRefused as exc:
-        result = ImportResult(errors=[RowError(None, "", str(exc))])
+        result = ImportResult.refused(str(exc))
     else:
         result = import_table(transfer, table, user=user)
     record_security_event(
@@ -610,7 +641,7 @@ def file_too_large_message() -> str:
 
 def import_table(transfer: TransferSpec, table: Table, *, user) -> ImportResult:
     """Validate and save every row in one transaction; keep nothing if any row fails."""
-    result = ImportResult()
+    result = ImportResult(rows=len(table.rows))
     mapping = _map_headers(transfer, table.headers, result)
     if not result.ok:
         return result
@@ -625,6 +656,13 @@ def import_table(transfer: TransferSpec, table: Table, *, user) -> ImportResult:
     except _RollBack:
         result.created = result.updated = result.unchanged = 0
     return result
+
+
+def header_errors(transfer: TransferSpec, headers: list[str]) -> list[RowError]:
+    """What is wrong with a file's header row (unknown, repeated or missing columns)."""
+    result = ImportResult()
+    _map_headers(transfer, headers, result)
+    return result.errors
 
 
 def _map_headers(transfer: TransferSpec, headers: list[str], result: ImportResult) -> dict[int, BoundColumn]:
@@ -1085,11 +1123,14 @@ __all__ = [
     "TransferSpec",
     "all_transfers",
     "export_response",
+    "file_format",
     "get_transfer",
+    "header_errors",
     "import_file",
     "import_table",
     "neutralise",
     "read_table",
+    "read_upload",
     "register_transfer",
     "template_response",
     "write_csv",

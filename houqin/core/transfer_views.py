@@ -1,15 +1,17 @@
 """Generic pages for importing, exporting and downloading the import template of a list.
 
 Each view is configured with a TransferSpec: ImportView.as_view(transfer=...). The app's URL
-module (e.g. houqin/org/transfer_urls.py) names them "<slug>_import", "_export", "_template"."""
+module (e.g. houqin/org/transfer_urls.py) names them "<slug>_import", "_export", "_template".
+A file of more than HOUQIN_IMPORT_SYNC_ROWS rows is imported in the background: the upload
+redirects to its ImportJob's page, "core:import_job" (houqin/core/import_urls.py)."""
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
-from django.http import HttpResponseBadRequest
-from django.shortcuts import render
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.decorators import method_decorator
 from django.utils.text import capfirst
@@ -17,22 +19,30 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django_htmx.http import HttpResponseClientRedirect
 
+from houqin.core.audit import current_ip
+from houqin.core.models import ImportJob
+from houqin.core.tasks import ERRORS_KEPT, fail_if_abandoned, queue_import_job
 from houqin.core.transfer import (
     FORMATS,
+    ImportRefused,
     ImportResult,
-    RowError,
     TransferSpec,
     export_response,
     file_too_large_message,
+    get_transfer,
+    header_errors,
     import_file,
+    read_table,
+    read_upload,
     template_response,
 )
 
 # Multipart framing around the file itself; a body larger than the limit plus this is refused unread.
 UPLOAD_OVERHEAD_BYTES = 64 * 1024
 # The page lists this many errors; the rest are counted.
-ERRORS_SHOWN = 500
+ERRORS_SHOWN = ERRORS_KEPT
 
 
 class ImportForm(forms.Form):
@@ -70,10 +80,7 @@ class _TransferView(View):
         return super().dispatch(request, *args, **kwargs)
 
     def url_or_none(self, action: str) -> str | None:
-        try:
-            return reverse(self.transfer.spec.url_name(action))
-        except NoReverseMatch:
-            return None
+        return _url_or_none(self.transfer.spec.url_name(action))
 
 
 @method_decorator(csrf_exempt, name="dispatch")  # CSRF is checked in post(), after the upload limit is in place
@@ -108,8 +115,36 @@ class ImportView(_TransferView):
             return self.render(request, ImportForm(), _refused(file_too_large_message()), status=413)
         if not form.is_valid():
             return self.render(request, form)
-        result = import_file(self.transfer, form.cleaned_data["file"], user=request.user)
-        return self.render(request, ImportForm(), result, filename=form.cleaned_data["file"].name)
+        upload = form.cleaned_data["file"]
+        content = self.too_large_for_the_request(upload)
+        if content is not None:
+            job = queue_import_job(
+                self.transfer,
+                content,
+                filename=upload.name,
+                user=request.user,
+                language=getattr(request, "LANGUAGE_CODE", ""),
+                ip_address=current_ip.get(),
+            )
+            if getattr(request, "htmx", False):
+                return HttpResponseClientRedirect(job.get_absolute_url())
+            return redirect(job)
+        upload.seek(0)
+        result = import_file(self.transfer, upload, user=request.user)
+        return self.render(request, ImportForm(), result, filename=upload.name)
+
+    def too_large_for_the_request(self, upload) -> bytes | None:
+        """The file's bytes when it is to be imported in the background: readable, with valid
+        headers, and more than HOUQIN_IMPORT_SYNC_ROWS rows. Reads at most that many rows.
+        Otherwise None, and import_file imports the file or gives its message at once."""
+        try:
+            content = read_upload(upload)
+            head = read_table(content, upload.name, limit=settings.HOUQIN_IMPORT_SYNC_ROWS)
+        except ImportRefused:
+            return None
+        if head.complete or header_errors(self.transfer, head.headers):
+            return None
+        return content
 
     def render(self, request, form, result: ImportResult | None = None, *, status: int = 200, filename: str = ""):
         spec = self.transfer.spec
@@ -132,6 +167,7 @@ class ImportView(_TransferView):
             "errors_hidden": max(len(result.errors) - ERRORS_SHOWN, 0) if result else 0,
             "filename": filename,
             "max_rows": settings.HOUQIN_IMPORT_MAX_ROWS,
+            "sync_rows": settings.HOUQIN_IMPORT_SYNC_ROWS,
             "max_megabytes": f"{settings.HOUQIN_MAX_UPLOAD_BYTES / 1024 / 1024:g}",
         }
         template = self.template_name
@@ -144,7 +180,57 @@ class ImportView(_TransferView):
 
 
 def _refused(message: str) -> ImportResult:
-    return ImportResult(errors=[RowError(None, "", message)])
+    return ImportResult.refused(message)
+
+
+class ImportJobView(View):
+    """GET /imports/<id>/: a background import's status and, once it ended, its counts or errors.
+    While it waits or runs, the status fragment asks for itself again every 2 s (htmx).
+    Only the uploader (and superusers) may see a job: 404 for anyone else."""
+
+    template_name = "core/import_job.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, pk: int):
+        job = get_object_or_404(ImportJob.for_user(request.user).select_related("user"), pk=pk)
+        fail_if_abandoned(job)
+        try:
+            transfer = get_transfer(job.app_label, job.list_slug)
+        except KeyError:
+            raise Http404 from None
+        spec = transfer.spec
+        things = capfirst(spec.model._meta.verbose_name_plural)
+        list_url = _url_or_none(spec.url_name("list"))
+        context = {
+            "title": _("Import of %(things)s") % {"things": spec.model._meta.verbose_name_plural},
+            "breadcrumbs": [
+                {"label": _("Home"), "url": reverse("core:home")},
+                {"label": things, "url": list_url},
+                {"label": _("Import"), "url": _url_or_none(spec.url_name("import"))},
+                {"label": job.filename, "url": None},
+            ],
+            "job": job,
+            "result": job if job.done else None,
+            "errors_shown": job.errors[:ERRORS_SHOWN] if job.done else [],
+            "errors_hidden": max(job.error_count - min(len(job.errors), ERRORS_SHOWN), 0) if job.done else 0,
+            "list_url": list_url,
+            "import_url": _url_or_none(spec.url_name("import")),
+        }
+        template = self.template_name
+        if getattr(request, "htmx", False):
+            template += "#status"
+        return render(request, template, context)
+
+
+def _url_or_none(name: str) -> str | None:
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
 
 
 def _format(request) -> str | None:

@@ -47,9 +47,10 @@ def may_act(user, order: WorkOrder, action: str) -> bool:
     if user is None or not user.is_authenticated:
         return False
     spec = ACTIONS[action]
-    if action in REQUESTER_ACTIONS and order.requester_user_id == user.pk:
-        if action != "cancel" or order.status == Status.NEW:
-            return True
+    is_requester = order.requester_user_id == user.pk
+    # A requester may withdraw an order only before the desk has taken it.
+    if is_requester and action in REQUESTER_ACTIONS and (action != "cancel" or order.status == Status.NEW):
+        return True
     if action in ASSIGNEE_ACTIONS and user.has_perm("servicedesk.work_workorder"):
         person = _person_of(user)
         if person is not None and order.assignee_id == person.pk:
