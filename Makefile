@@ -35,11 +35,20 @@ migrate: install
 demo: migrate
 	$(PY) manage.py seed_demo --scale $(SCALE)
 
+# The web server, one background task worker (large imports, notifications, …) and the scheduler
+# of periodic jobs (SLA sweep, retries; it only enqueues, the worker runs them); Ctrl-C stops all
+# three. The worker finishes its current task on the first signal; a second one (the trap's)
+# abandons it.
 serve: install
 	$(PY) manage.py collectstatic --noinput -v 0
 	$(PY) manage.py demo_logins
-	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	$(VENV)/bin/gunicorn houqin.wsgi:application --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - --timeout 60
+	@echo "Serving on http://$(HOST):$(PORT)/ with a task worker and the scheduler  (Ctrl-C to stop)"
+	@set -e; \
+	$(PY) manage.py db_worker --queue-name default --interval 1 --no-reload & worker=$$!; \
+	$(PY) manage.py scheduler & scheduler=$$!; \
+	$(VENV)/bin/gunicorn houqin.wsgi:application --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - --timeout 60 & web=$$!; \
+	trap 'trap - EXIT INT TERM; kill $$web $$worker $$scheduler 2>/dev/null; wait' EXIT INT TERM; \
+	wait $$web
 
 run: demo serve
 
@@ -63,7 +72,7 @@ lint: install-test
 
 # Regenerates translation catalogues (needs GNU gettext); the compiled .mo files are committed.
 messages: install
-	cd houqin && ../$(PY) ../manage.py makemessages -l zh_Hans -l en --no-obsolete --ignore 'static/*'
+	cd houqin && ../$(PY) ../manage.py makemessages -l zh_Hans -l en --no-obsolete --ignore 'static/*' --ignore '*/tests/*'
 	cd houqin && ../$(PY) ../manage.py compilemessages
 
 check: test

@@ -100,3 +100,14 @@ def browser_page(live_server, transactional_db, monkeypatch):
         finally:
             context.close()
             browser.close()
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Code called directly by a test (commands, services) speaks English, so assertions on
+    messages do not depend on the translation catalogue; requests still choose their own
+    language through the middleware (Chinese by default)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
