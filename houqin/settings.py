@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "houqin.accounts",
     "houqin.org",
     "houqin.servicedesk",
+    "houqin.notifications",
 ]
 
 MIDDLEWARE = [
@@ -192,6 +193,18 @@ CONTENT_SECURITY_POLICY = {
 }
 
 TASKS = {"default": {"BACKEND": os.environ.get("HOUQIN_TASK_BACKEND", "django_tasks_db.DatabaseBackend")}}
+
+# Outgoing e-mail (notification channels of kind e-mail). Without a host, e-mail channels fail
+# their messages with a clear error instead of trying a local mail server.
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = os.environ.get("HOUQIN_EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("HOUQIN_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("HOUQIN_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("HOUQIN_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("HOUQIN_EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 5
+DEFAULT_FROM_EMAIL = os.environ.get("HOUQIN_EMAIL_FROM", "houqin@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 NINJA_PAGINATION_MAX_LIMIT = 1000
 

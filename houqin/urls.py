@@ -9,6 +9,8 @@ urlpatterns = [
     path("", include("houqin.core.urls")),
     path("accounts/", include("houqin.accounts.urls")),
     path("org/", include("houqin.org.urls")),
+    path("notifications/", include("houqin.notifications.urls")),
+    path("servicedesk/", include("houqin.servicedesk.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

@@ -48,6 +48,7 @@ VIEW_MASTER_DATA = _perms("view", *MASTER_DATA_MODELS)
 SD = "servicedesk"
 VIEW_CATALOG = _perms("view", "servicecategory", "slatarget", app=SD)
 SEE_ALL_ORDERS = ("servicedesk.view_workorder", "servicedesk.view_all_workorders")
+READ_DELIVERY_LOG = ("notifications.view_outboxmessage", "notifications.view_deliverylog")
 
 ROLES: tuple[Role, ...] = (
     Role(
@@ -56,7 +57,9 @@ ROLES: tuple[Role, ...] = (
         _("Keeps master data and system settings. Cannot grant rights or read the audit trail."),
         permissions=_perms("view add change delete", *MASTER_DATA_MODELS)
         + ("core.export_data",)
-        + _perms("view add change delete", "servicecategory", "slatarget", app=SD),
+        + _perms("view add change delete", "servicecategory", "slatarget", app=SD)
+        + _perms("view add change delete", "channelconfig", app="notifications")
+        + READ_DELIVERY_LOG,
     ),
     Role(
         "security_admin",
@@ -87,7 +90,8 @@ ROLES: tuple[Role, ...] = (
         )
         + VIEW_MASTER_DATA
         + VIEW_CATALOG
-        + SEE_ALL_ORDERS,
+        + SEE_ALL_ORDERS
+        + READ_DELIVERY_LOG,
     ),
     Role(
         "director",

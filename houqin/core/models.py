@@ -297,3 +297,27 @@ class ImportJob(models.Model):
         except PermissionError:
             return True  # a process of another user holds that number
         return True
+
+
+class PeriodicRun(models.Model):
+    """One period of one periodic job, claimed by the scheduler that enqueued it (core/scheduler.py).
+
+    The unique constraint is the lock: several schedulers (one per server) try to insert the same
+    row and only the one that succeeds enqueues the job, so each job runs once per period."""
+
+    job = models.CharField(_("job"), max_length=100)
+    period_start = models.DateTimeField(_("period start"))
+    enqueued_at = models.DateTimeField(_("enqueued"), auto_now_add=True)
+    # host:pid of the scheduler that claimed the period, for whoever wonders where a job came from.
+    scheduler = models.CharField(_("scheduler"), max_length=120, blank=True)
+    task_id = models.CharField(_("task"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("periodic run")
+        verbose_name_plural = _("periodic runs")
+        ordering = ["-period_start", "job"]
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["job", "period_start"], name="periodic_run_once_per_period")]
+
+    def __str__(self):
+        return f"{self.job} @ {self.period_start:%Y-%m-%d %H:%M}"

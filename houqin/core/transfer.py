@@ -929,6 +929,10 @@ def _stored_values(instance, form, cleaned: bool = False) -> dict[str, Any]:
                 values[name] = set(getattr(instance, name).values_list("pk", flat=True))
         else:
             values[name] = getattr(instance, f.attname)
+    # A form may keep values beside the model's fields (a service category's SLA targets).
+    extra = getattr(form, "stored_extra_values", None)
+    if extra is not None:
+        values.update(extra(cleaned=cleaned))
     return values
 
 

@@ -86,7 +86,8 @@ class _TransferView(View):
 @method_decorator(csrf_exempt, name="dispatch")  # CSRF is checked in post(), after the upload limit is in place
 class ImportView(_TransferView):
     """GET: the upload form, the template links and the columns. POST (multipart, field "file"):
-    run the import and show the counts or every error by row and column."""
+    run the import and show the counts or every error by row and column; a file of more than
+    HOUQIN_IMPORT_SYNC_ROWS rows becomes an ImportJob instead, and the answer goes to its page."""
 
     template_name = "core/transfer_import.html"
 
@@ -116,7 +117,7 @@ class ImportView(_TransferView):
         if not form.is_valid():
             return self.render(request, form)
         upload = form.cleaned_data["file"]
-        content = self.too_large_for_the_request(upload)
+        content = self.content_for_a_job(upload)
         if content is not None:
             job = queue_import_job(
                 self.transfer,
@@ -133,7 +134,7 @@ class ImportView(_TransferView):
         result = import_file(self.transfer, upload, user=request.user)
         return self.render(request, ImportForm(), result, filename=upload.name)
 
-    def too_large_for_the_request(self, upload) -> bytes | None:
+    def content_for_a_job(self, upload) -> bytes | None:
         """The file's bytes when it is to be imported in the background: readable, with valid
         headers, and more than HOUQIN_IMPORT_SYNC_ROWS rows. Reads at most that many rows.
         Otherwise None, and import_file imports the file or gives its message at once."""
@@ -249,8 +250,17 @@ class ExportView(_TransferView):
         if fmt is None:
             return HttpResponseBadRequest(_("Unknown format: choose xlsx or csv."))
         spec = self.transfer.spec
-        queryset = spec.queryset_for(request.user)
-        queryset = spec.filterset_class(request.GET, queryset=queryset, request=request).qs
+        filterset = spec.filterset_class(request.GET, queryset=spec.queryset_for(request.user), request=request)
+        if not filterset.is_valid():
+            # The list shows no rows for filters it cannot apply; the file must not hold more.
+            problems = "; ".join(
+                f"{filterset.form.fields[name].label if name in filterset.form.fields else name}: {' '.join(errors)}"
+                for name, errors in filterset.errors.items()
+            )
+            # Plain text: the messages quote what was typed.
+            message = _("Correct the filters first: %(errors)s") % {"errors": problems}
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        queryset = filterset.qs
         sort = request.GET.get("sort", "")
         if sort and sort.lstrip("-") in spec.sortable:
             queryset = queryset.order_by(sort, "pk")

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("q/<str:label_code>", views.label_redirect, name="label"),
     path("audit/", include("houqin.core.audit_urls")),
+    path("imports/", include("houqin.core.import_urls")),
 ]

@@ -1,17 +1,13 @@
 """Master data in the REST API: sites, locations, departments, companies, teams, trades, people,
 certificates, the phone directory, and the caller lookup of the service desk's telephone."""
 
-import re
-
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, Value
-from django.db.models.functions import Replace
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from houqin.core.api import InvalidInput, errors_for, register_crud, register_router
 from houqin.org import schemas, specs
-from houqin.org.models import DirectoryEntry, Person
+from houqin.org.services import PHONE_PATTERN, find_callers, normalize_phone
 
 sites = register_crud(Router(tags=["sites"]), specs.SITE, out=schemas.SiteOut)
 locations = register_crud(
@@ -31,73 +27,6 @@ certificates = register_crud(Router(tags=["certificates"]), specs.CERTIFICATE, o
 
 directory = Router(tags=["directory"])
 
-# Separators people type or paste in phone numbers, full-width ones included.
-_SEPARATORS = str.maketrans("", "", " \t-().\u3000（）－")
-_PHONE = re.compile(r"^\+?[0-9]{2,20}$")
-MAX_CALLER_MATCHES = 20
-
-
-def normalize_phone(raw: str) -> str:
-    """ "+86 139-0000-0000" → "13900000000": no separators, no China country prefix (+86 / 0086)."""
-    text = (raw or "").strip().translate(_SEPARATORS)
-    for prefix in ("+86", "0086"):
-        if text.startswith(prefix):
-            return text[len(prefix) :]
-    return text
-
-
-def _without_separators(field: str):
-    expression = field
-    for separator in (" ", "-", "(", ")"):
-        expression = Replace(expression, Value(separator), Value(""))
-    return expression
-
-
-def find_callers(phone: str, user) -> list[dict]:
-    """Who a normalised number belongs to: phone directory entries first (the number exactly, or
-    the number written with separators), else people whose mobile phone it is. Only what the
-    user may see: entries need org.view_directoryentry, people org.view_person and scope."""
-    matches: list[dict] = []
-    if user.has_perm("org.view_directoryentry"):
-        entries = (
-            DirectoryEntry.objects.for_user(user)
-            .filter(is_active=True)
-            .annotate(bare_number=_without_separators("number"))
-            .filter(Q(number=phone) | Q(bare_number=phone))
-            .select_related("department", "location", "person")
-            .order_by("number", "pk")[:MAX_CALLER_MATCHES]
-        )
-        for entry in entries:
-            matches.append(
-                {
-                    "source": "directory",
-                    "who": entry.label,
-                    "department": entry.department,
-                    "location": entry.location,
-                    "person": entry.person,
-                }
-            )
-    if not matches and user.has_perm("org.view_person"):
-        people = (
-            Person.objects.for_user(user)
-            .filter(is_active=True)
-            .annotate(bare_phone=_without_separators("phone"))
-            .filter(Q(phone=phone) | Q(bare_phone=phone))
-            .select_related("department")
-            .order_by("employee_no", "pk")[:MAX_CALLER_MATCHES]
-        )
-        for person in people:
-            matches.append(
-                {
-                    "source": "person",
-                    "who": person.name,
-                    "department": person.department,
-                    "location": None,
-                    "person": person,
-                }
-            )
-    return matches
-
 
 @directory.get(
     "/lookup",
@@ -112,7 +41,7 @@ def lookup_caller(request, phone: str = Query(..., max_length=64, description="e
     if not (request.user.has_perm("org.view_directoryentry") or request.user.has_perm("org.view_person")):
         raise PermissionDenied(_("You do not have permission to do this."))
     number = normalize_phone(phone)
-    if not _PHONE.match(number):
+    if not PHONE_PATTERN.match(number):
         raise InvalidInput({"phone": [_("Enter a phone number or extension: digits, +, -, ( ) and spaces.")]})
     return {"phone": number, "matches": find_callers(number, request.user)}
 

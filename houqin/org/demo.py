@@ -28,6 +28,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import CharField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, Concat
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -55,6 +56,15 @@ DEFAULT_SEED = 2026
 DEFAULT_PASSWORD = "houqin2026"
 # The demo counts as loaded when its main campus exists.
 MARKER_SITE_CODE = "A"
+
+# Hooks for the apps built on org (the service desk…), which add their own demo data without org
+# importing them. Both are sent by `manage.py seed_demo` inside its transaction.
+# demo_seeded: the demo hospital is in the database, just loaded (created=True) or already there;
+#   arguments: created, force, scale, seed, today, stdout (the command's output).
+demo_seeded = Signal()
+# demo_deleting: `seed_demo --force` is about to delete the demo hospital; receivers delete their
+#   demo records that point at it first. Argument: stdout.
+demo_deleting = Signal()
 
 
 def demo_password() -> str:

@@ -1,13 +1,17 @@
 """Operations on master data that do more than save one form: each one validates, writes in a
 single transaction and leaves its own audit row."""
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q, Value
+from django.db.models.functions import Replace
 from django.utils.translation import gettext as _
 
 from houqin.core.audit import AuditAction, record_change
 from houqin.core.exceptions import ConflictError
-from houqin.org.models import Location
+from houqin.org.models import DirectoryEntry, Location, Person
 
 # Model errors that the caller of move_location() can only fix by choosing another parent.
 _PARENT_ERRORS = ("parent", "kind", "site")
@@ -91,3 +95,79 @@ def _as_move_errors(exc: ValidationError) -> ValidationError:
         key = "parent" if field in _PARENT_ERRORS else "name" if field == "name" else "__all__"
         errors.setdefault(key, []).extend(field_errors)
     return ValidationError(errors)
+
+
+# ---------------------------------------------------------------------------------------------
+# Phone numbers: who is calling (the directory lookup API and the service desk's telephony)
+# ---------------------------------------------------------------------------------------------
+
+# Separators people type or paste in phone numbers, full-width ones included.
+_SEPARATORS = str.maketrans("", "", " \t-().\u3000（）－")
+PHONE_PATTERN = re.compile(r"^\+?[0-9]{2,20}$")
+MAX_CALLER_MATCHES = 20
+
+
+def normalize_phone(raw: str) -> str:
+    """ "+86 139-0000-0000" → "13900000000": no separators, no China country prefix (+86 / 0086)."""
+    text = (raw or "").strip().translate(_SEPARATORS)
+    for prefix in ("+86", "0086"):
+        if text.startswith(prefix):
+            return text[len(prefix) :]
+    return text
+
+
+def _without_separators(field: str):
+    expression = field
+    for separator in (" ", "-", "(", ")"):
+        expression = Replace(expression, Value(separator), Value(""))
+    return expression
+
+
+def find_callers(phone: str, user=None) -> list[dict]:
+    """Who a normalised number belongs to: phone directory entries first (the number exactly, or
+    the number written with separators), else people whose mobile phone it is. Only what the
+    user may see: entries need org.view_directoryentry, people org.view_person and scope.
+    user=None matches against everything (the telephone system's screen-pop, shown later to
+    agents who may see it all); each match also carries the directory `entry` (or None)."""
+    matches: list[dict] = []
+    if user is None or user.has_perm("org.view_directoryentry"):
+        entries = DirectoryEntry.objects.for_user(user) if user is not None else DirectoryEntry.objects.all()
+        entries = (
+            entries.filter(is_active=True)
+            .annotate(bare_number=_without_separators("number"))
+            .filter(Q(number=phone) | Q(bare_number=phone))
+            .select_related("department", "location", "person")
+            .order_by("number", "pk")[:MAX_CALLER_MATCHES]
+        )
+        for entry in entries:
+            matches.append(
+                {
+                    "source": "directory",
+                    "who": entry.label,
+                    "department": entry.department,
+                    "location": entry.location,
+                    "person": entry.person,
+                    "entry": entry,
+                }
+            )
+    if not matches and (user is None or user.has_perm("org.view_person")):
+        people = Person.objects.for_user(user) if user is not None else Person.objects.all()
+        people = (
+            people.filter(is_active=True)
+            .annotate(bare_phone=_without_separators("phone"))
+            .filter(Q(phone=phone) | Q(bare_phone=phone))
+            .select_related("department")
+            .order_by("employee_no", "pk")[:MAX_CALLER_MATCHES]
+        )
+        for person in people:
+            matches.append(
+                {
+                    "source": "person",
+                    "who": person.name,
+                    "department": person.department,
+                    "location": None,
+                    "person": person,
+                    "entry": None,
+                }
+            )
+    return matches

@@ -129,7 +129,7 @@ PERSON_COLUMNS = [
     Column("employee_no", link=True, sort="employee_no"),
     Column("name", link=True, sort="name"),
     Column("phone"),
-    Column("company"),
+    Column("company", wrap=True),  # contractors' names are long; the edit links must stay in view
     Column("department"),
     Column("team"),
     Column("trades", wrap=True),
@@ -142,8 +142,9 @@ CERTIFICATE_COLUMNS = [
     Column("name", link=True, sort="name", wrap=True),
     Column("number"),
     Column("person"),
-    Column("person.company", label=_("company")),
-    Column("issuer"),
+    # Long company and issuer names wrap, so that "days left" stays on a 1366-pixel screen.
+    Column("person.company", label=_("company"), wrap=True),
+    Column("issuer", wrap=True),
     Column("issued_on"),
     Column("expires_on", sort="expires_on", render=expires_on),
     Column("days_left", label=_("days left"), render=days_left),

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from houqin.core.generic import ObjectDetailView, ObjectListView, PageAction, Related
 from houqin.core.widgets import PickerWidget
 from houqin.org import specs, tables
+from houqin.org.location_views import _in_natural_order
 
 # The quick view behind the "Expiring certificates" menu entry.
 EXPIRING_QUERY = urlencode({"expiring_within_days": tables.EXPIRY_WARNING_DAYS, "sort": "expires_on"})
@@ -73,7 +74,8 @@ class LocationDetailView(ObjectDetailView):
     ]
 
     def get_extra_context(self, obj):
-        return {"location": obj}
+        # Sub-locations in the tree's order (A2 before A10 before A-W01), not in the order of their ids.
+        return {"location": obj, "sub_locations": _in_natural_order(obj.children.all())}
 
     def page_actions(self, actions, obj=None):
         result = super().page_actions(actions, obj)

@@ -402,3 +402,58 @@ class WorkOrderEvent(models.Model):
 
     def __str__(self):
         return f"{self.order.number} {self.get_kind_display()}"
+
+
+class IncomingCall(models.Model):
+    """A call to the service desk reported by the telephone system, with the caller recognised
+    from the phone directory or a person's mobile phone; the agent's console shows it at once."""
+
+    call_id = models.CharField(_("call id"), max_length=100, unique=True)
+    caller = models.CharField(_("caller"), max_length=64)
+    caller_number = models.CharField(_("caller number"), max_length=64, blank=True, db_index=True)
+    callee = models.CharField(_("number called"), max_length=64, blank=True)
+    received_at = models.DateTimeField(_("received at"), db_index=True)
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("taken by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
+    caller_name = models.CharField(_("caller name"), max_length=100, blank=True)
+    directory_entry = models.ForeignKey(
+        "org.DirectoryEntry",
+        verbose_name=_("directory entry"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    location = models.ForeignKey(
+        Location, verbose_name=_("location"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    order = models.ForeignKey(
+        WorkOrder,
+        verbose_name=_("work order"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="calls",
+    )
+
+    class Meta:
+        verbose_name = _("incoming call")
+        verbose_name_plural = _("incoming calls")
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["agent", "-received_at"], name="call_agent_received")]
+
+    def __str__(self):
+        return f"{self.caller} {self.call_id}"

@@ -318,7 +318,9 @@ def complete(
     labor_minutes: int,
     difficulty: decimal.Decimal | float | None = None,
     version: int | None = None,
+    parts: list[dict] | None = None,
 ) -> WorkOrder:
+    """parts ([{"item", "quantity"}]) are kept in the event's changes until the materials module books them."""
     _require((note or "").strip(), "note", _("Say what was done."))
     if labor_minutes is None or labor_minutes < 0 or labor_minutes > 10000:
         raise ValidationError({"labor_minutes": _("Enter the labour time in minutes (0–10000).")})
@@ -332,6 +334,9 @@ def complete(
         order.result_note = note.strip()
         order.labor_minutes = labor_minutes
         order.difficulty = difficulty
+        changes = {"labor_minutes": [None, labor_minutes], "difficulty": [None, str(difficulty)]}
+        if parts:
+            changes["parts"] = [None, parts]
         _move(
             order,
             "complete",
@@ -339,7 +344,7 @@ def complete(
             Status.COMPLETED,
             kind=EventKind.COMPLETED,
             note=note,
-            changes={"labor_minutes": [None, labor_minutes], "difficulty": [None, str(difficulty)]},
+            changes=changes,
             fields=("completed_at", "result_note", "labor_minutes", "difficulty"),
         )
         return order
@@ -506,7 +511,11 @@ def transfer(order: WorkOrder, *, by, team, reason: str, version=None) -> WorkOr
         previous = order.status
         if order.status == Status.DISPATCHED:
             order.status = Status.ACCEPTED
-        _save(order, "team", "assignee", "status")
+        # Held while dispatched or in progress: nobody of the new team has it yet, so it resumes
+        # waiting for their dispatch rather than "in progress" with no one on it.
+        if order.status == Status.ON_HOLD and order.status_before_hold in (Status.DISPATCHED, Status.IN_PROGRESS):
+            order.status_before_hold = Status.ACCEPTED
+        _save(order, "team", "assignee", "status", "status_before_hold")
         _event(
             order, EventKind.TRANSFERRED, by, from_status=previous, to_status=order.status, changes=changes, note=reason
         )

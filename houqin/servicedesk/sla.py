@@ -35,9 +35,11 @@ def current_clock(order: WorkOrder, now: datetime.datetime | None = None) -> Clo
     now = now or timezone.now()
     if order.status in (Status.COMPLETED, Status.FOLLOWED_UP, Status.CLOSED, Status.CANCELLED):
         return None
-    held = order.held_minutes_now(now) - order.held_minutes
     if order.status == Status.ON_HOLD and order.category.hold_excluded:
         return None
+    # Where hold time does not count, the deadlines were pushed back by it: leave it out of both
+    # sides, so that 80 % means 80 % of the working minutes the target allows.
+    excluded = datetime.timedelta(minutes=order.held_minutes if order.category.hold_excluded else 0)
     pending = []
     if order.dispatched_at is None:
         pending.append(("response", order.response_due))
@@ -47,8 +49,8 @@ def current_clock(order: WorkOrder, now: datetime.datetime | None = None) -> Clo
     for target, due in pending:
         if due is None:
             continue
-        total = (due - order.created).total_seconds()
-        elapsed = (now - order.created).total_seconds() - held * 60 * (1 if order.category.hold_excluded else 0)
+        total = (due - order.created - excluded).total_seconds()
+        elapsed = (now - order.created - excluded).total_seconds()
         return Clock(target, due, elapsed / total if total > 0 else 1.0)
     return None
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from houqin.core.models import SecurityEvent, SecurityEventKind
 from houqin.org.models import Person, Trade
 from houqin.org.tests.factories import PersonFactory, TeamFactory, TradeFactory
+from houqin.org.tests.test_transfer_import import required_in_chinese
 from houqin.org.transfer import ORG_TRANSFERS
 
 
@@ -61,7 +62,7 @@ def test_the_errors_table_lists_row_column_and_message(cast, client_for):
     response = client_for(cast.system_admin).post(reverse("org:trade_import"), {"file": upload})
     page = response.content.decode()
     assert 'id="import-errors"' in page
-    assert '<td class="num">2</td><td>name</td><td>这个字段是必填项。</td>' in page
+    assert f'<td class="num">2</td><td>name</td><td>{required_in_chinese()}</td>' in page
     assert not Trade.objects.exists()
 
 

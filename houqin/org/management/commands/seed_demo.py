@@ -4,6 +4,10 @@ Does nothing when the demo is already there (site "A" exists), so `make run` may
 time. --force deletes the demo's records and loads them again; it refuses, changing nothing, when
 other records use them (work orders on a demo location…). The demo accounts share the password
 HOUQIN_DEMO_PASSWORD (default "houqin2026"): demo only, never on a real installation.
+
+Apps built on org add their own demo data through the signals of houqin/org/demo.py
+(demo_seeded after loading, or finding, the hospital; demo_deleting before --force deletes it):
+the service desk loads its catalog and a month of work orders that way.
 """
 
 import argparse
@@ -15,7 +19,7 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
-from houqin.org.demo import DEFAULT_SEED, delete_demo, demo_loaded, load_demo
+from houqin.org.demo import DEFAULT_SEED, delete_demo, demo_deleting, demo_loaded, demo_seeded, load_demo
 
 
 def scale_value(text: str) -> float:
@@ -61,6 +65,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, scale, seed, today, force, **options):
         started = time.monotonic()
+        hooks = {"scale": scale, "seed": seed, "today": today, "force": force, "stdout": self.stdout}
         # One transaction: with --force, a reload that fails leaves the old demo in place.
         with transaction.atomic():
             if demo_loaded():
@@ -68,8 +73,11 @@ class Command(BaseCommand):
                     self.stdout.write(
                         _("The demo hospital is already loaded; nothing changed. Use --force to delete and reload it.")
                     )
+                    # The apps built on org may still have their part to load.
+                    demo_seeded.send(sender=self.__class__, created=False, **hooks)
                     return
                 try:
+                    demo_deleting.send(sender=self.__class__, stdout=self.stdout)
                     delete_demo()
                 except ProtectedError as exc:
                     models = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
@@ -78,12 +86,13 @@ class Command(BaseCommand):
                         % {"models": ", ".join(models)}
                     ) from exc
             counts = load_demo(scale=scale, seed=seed, today=today)
-        self.stdout.write(
-            self.style.SUCCESS(
-                _("Demo hospital loaded in %(seconds).1f s (scale %(scale)s, seed %(seed)s):")
-                % {"seconds": time.monotonic() - started, "scale": f"{scale:g}", "seed": seed}
+            self.stdout.write(
+                self.style.SUCCESS(
+                    _("Demo hospital loaded in %(seconds).1f s (scale %(scale)s, seed %(seed)s):")
+                    % {"seconds": time.monotonic() - started, "scale": f"{scale:g}", "seed": seed}
+                )
             )
-        )
-        width = max(len(name) for name in counts)
-        for name, count in counts.items():
-            self.stdout.write(f"  {name.ljust(width)}  {count:>7,}")
+            width = max(len(name) for name in counts)
+            for name, count in counts.items():
+                self.stdout.write(f"  {name.ljust(width)}  {count:>7,}")
+            demo_seeded.send(sender=self.__class__, created=True, **hooks)

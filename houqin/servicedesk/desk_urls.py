@@ -1,0 +1,3 @@
+"""Placeholder until its owner writes it; houqin/servicedesk/urls.py includes it."""
+
+urlpatterns = []
