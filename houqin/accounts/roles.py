@@ -54,7 +54,7 @@ ROLES: tuple[Role, ...] = (
     Role(
         "system_admin",
         _("System administrator"),
-        _("Keeps master data and system settings. Cannot grant rights or read the audit trail."),
+        _("Maintains master data and system settings. Cannot grant rights or read the audit trail."),
         permissions=_perms("view add change delete", *MASTER_DATA_MODELS)
         + ("core.export_data",)
         + _perms("view add change delete", "servicecategory", "slatarget", app=SD)
@@ -106,7 +106,7 @@ ROLES: tuple[Role, ...] = (
     Role(
         "agent",
         _("Service desk agent"),
-        _("Answers the one number, records and dispatches requests, calls back."),
+        _("Answers the single service hotline, records and dispatches requests, calls back."),
         permissions=VIEW_MASTER_DATA
         + _perms("add change", "directoryentry")
         + VIEW_CATALOG
@@ -116,7 +116,7 @@ ROLES: tuple[Role, ...] = (
     Role(
         "dispatcher",
         _("Dispatcher / team leader"),
-        _("Assigns and re-balances the work of a team; keeps its people on or off duty."),
+        _("Assigns and re-balances the work of a team; sets its people on or off duty."),
         permissions=VIEW_MASTER_DATA
         + _perms("change", "person")
         + ("core.export_data",)
@@ -127,7 +127,7 @@ ROLES: tuple[Role, ...] = (
     Role(
         "worker",
         _("Worker"),
-        _("Receives jobs on the phone, works them and reports the result."),
+        _("Receives jobs on a mobile phone, works them and reports the result."),
         permissions=_perms("view", "site", "location", "department", "directoryentry")
         + VIEW_CATALOG
         + _perms("view work", "workorder", app=SD),

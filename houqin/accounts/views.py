@@ -120,7 +120,7 @@ def profile_password(request):
     services.change_own_password(request.user, form.cleaned_data["new_password1"])
     # Stay logged in here; other sessions of this user end with the old password.
     update_session_auth_hash(request, request.user)
-    messages.success(request, _("Your password is changed."))
+    messages.success(request, _("Your password has been changed."))
     return redirect("accounts:profile")
 
 

@@ -161,3 +161,11 @@ __all__ = [
     "queue_import_job",
     "run_import_job",
 ]
+
+
+@task()
+def purge_idempotency_records_periodically() -> int:
+    """Forget Idempotency-Key answers older than a day, so the table stays small."""
+    from houqin.core.api.idempotency import purge_idempotency_records
+
+    return purge_idempotency_records()

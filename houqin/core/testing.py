@@ -83,14 +83,20 @@ class ModelCase:
     def pks(self) -> set:
         return set(self.spec.model.objects.values_list("pk", flat=True))
 
-    def keys(self, objects) -> list[tuple]:
-        """The import key (business code; a certificate's holder, name and number) of each row."""
-        columns = [c for c in self.transfer.bound_columns if c.name in self.transfer.key_fields]
-        return sorted(tuple(cell_text(c.export_value(obj)) for c in columns) for obj in objects)
+    def deletable_rows(self, cast) -> list[tuple[models.Model, bool]]:
+        """(row, in use): a row nothing uses and, where protect() is given, one still in use."""
+        rows = [(self.make(cast, 1), False)]
+        if self.protect:
+            rows.append((self.make(cast, 2), True))
+            self.protect(rows[-1][0])
+        return rows
 
-    def file_keys(self, rows: list[list[str]]) -> list[tuple]:
+    def keys(self, objects=(), file=()) -> list[tuple]:
+        """The import key (business code; a certificate's holder, name and number) of each row
+        given, or of each data row of a file."""
         at = [i for i, c in enumerate(self.transfer.bound_columns) if c.name in self.transfer.key_fields]
-        return sorted(tuple(row[i] for i in at) for row in rows[1:])
+        cells = [[cell_text(c.export_value(obj)) for c in self.transfer.bound_columns] for obj in objects]
+        return sorted(tuple(row[i] for i in at) for row in [*cells, *file[1:]])
 
 
 # --- values in the shape each channel takes ------------------------------------------------------
@@ -269,15 +275,12 @@ class ModelMatrix:
     def test_delete_page(self, case, cast, as_role):
         user, client = as_role
         # Rows made here only: a scope pair may be the cast's own companies, which people use.
-        unused, protected = case.make(cast, 1), case.make(cast, 2) if case.protect else None
-        if protected is not None:
-            case.protect(protected)
-        for obj in filter(None, (unused, protected)):
+        for obj, in_use in case.deletable_rows(cast):
             expected = case.expect(user, "delete", obj)
             assert client.get(case.url("delete", obj)).status_code == expected
             response = client.post(case.url("delete", obj))
             gone = not case.spec.model.objects.filter(pk=obj.pk).exists()
-            assert gone == (expected == 200 and obj is unused)
+            assert gone == (expected == 200 and not in_use)
             assert audit_entries(case.spec.model, AuditAction.DELETE, obj).exists() == gone
             if expected != 200:
                 assert response.status_code == expected
@@ -303,7 +306,7 @@ class ModelMatrix:
                 assert response.status_code == expected
                 if expected == 200:
                     rows, listed = file_rows(response.content, fmt), listing.context["table"].rows
-                    assert rows[0] == header and case.file_keys(rows) == case.keys(r.obj for r in listed)
+                    assert rows[0] == header and case.keys(file=rows) == case.keys(r.obj for r in listed)
         for fmt in ("xlsx", "csv"):
             response = client.get(case.url("template"), {"format": fmt})
             assert response.status_code == case.expect(user, "view")
@@ -391,11 +394,8 @@ class ModelMatrix:
             else:
                 obj.refresh_from_db()
                 assert snapshot(obj) == before and not updates.exists()
-        unused, protected = case.make(cast, 1), case.make(cast, 2) if case.protect else None
-        if protected is not None:
-            case.protect(protected)
-        for obj in filter(None, (unused, protected)):
-            expected = case.expect(user, "delete", obj, ok=204 if obj is unused else 409)
+        for obj, in_use in case.deletable_rows(cast):  # 409 while other records use the row
+            expected = case.expect(user, "delete", obj, ok=409 if in_use else 204)
             assert api.delete(case.api(obj)).status_code == expected
             gone = not model.objects.filter(pk=obj.pk).exists()
             assert gone == (expected == 204) == audit_entries(model, AuditAction.DELETE, obj).exists()

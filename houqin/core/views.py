@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
@@ -20,8 +22,21 @@ def home(request):
     return render(request, "core/home.html", {"roles": roles})
 
 
+# What the page behind a label offers, added by the apps above core (the service desk: "Report a
+# problem here"), so that core names none of them. Each function takes (request, target) and
+# answers {"url", "label", "icon"} or None.
+_label_actions: list[Callable] = []
+
+
+def register_label_action(action: Callable) -> None:
+    if action not in _label_actions:
+        _label_actions.append(action)
+
+
 def label_redirect(request, label_code):
+    """The public page behind a QR label (/q/<code>, any case): the place and what can be done there."""
     target = find_label_target(label_code)
     if target is None:
         raise Http404
-    return render(request, "core/label_target.html", {"target": target})
+    actions = [found for action in _label_actions if (found := action(request, target))]
+    return render(request, "core/label_target.html", {"target": target, "actions": actions})

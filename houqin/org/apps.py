@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class OrgConfig(AppConfig):
     name = "houqin.org"
     label = "org"
-    verbose_name = _("Organisation and places")
+    verbose_name = _("Organization and places")
 
     def ready(self):
         from houqin.core.labels import register_label_target

@@ -11,6 +11,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from houqin.accounts.roles import Scope
 from houqin.core.labels import new_label_code
@@ -327,7 +328,7 @@ class Person(MasterDataModel):
     search_fields = ("name",)
 
     employee_no = models.CharField(_("employee number"), max_length=32, unique=True, validators=[code_validator])
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)  # translated apart from things' names
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True)
     phone = models.CharField(_("mobile phone"), max_length=32, blank=True, db_index=True, validators=[phone_validator])
     company = models.ForeignKey(Company, verbose_name=_("company"), on_delete=models.PROTECT, related_name="people")
@@ -379,7 +380,7 @@ class CertificateQuerySet(ScopedQuerySet):
 
 
 class Certificate(models.Model):
-    """A qualification a person holds (electrician's licence, elevator operator…), with expiry."""
+    """A qualification a person holds (electrician's license, elevator operator…), with expiry."""
 
     person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="certificates")
     name = models.CharField(_("certificate"), max_length=100)

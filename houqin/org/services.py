@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Replace
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from houqin.core.audit import AuditAction, record_change
 from houqin.core.exceptions import ConflictError
@@ -76,7 +77,12 @@ def move_location(location: Location, *, parent: Location | None, name: str, by)
             "path": current.full_name,
         }
         changes = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
-        note = _("%(count)s sub-locations moved with it.") % {"count": moved} if moved else ""
+        note = (
+            ngettext("%(count)s sub-location moved with it.", "%(count)s sub-locations moved with it.", moved)
+            % {"count": moved}
+            if moved
+            else ""
+        )
         record_change(current, AuditAction.MOVE, by=by, changes=changes, note=note)
     location.refresh_from_db()
     return current

@@ -146,7 +146,7 @@ CERTIFICATE = register_transfer(
             Column(
                 "person_name", label=_("person name"), export_only=True, source="person.name", example=_("Zhang San")
             ),
-            Column("name", example=_("Low-voltage electrician licence")),
+            Column("name", example=_("Low-voltage electrician license")),
             Column(
                 "number",
                 example="T110101199001011234",

@@ -11,7 +11,7 @@ class ServicedeskConfig(AppConfig):
         import datetime
 
         from houqin.org.demo import demo_deleting, demo_seeded
-        from houqin.servicedesk import demo, menu, specs  # noqa: F401  (sidebar entries, model specs)
+        from houqin.servicedesk import demo, desk_menu, menu, portal_menu, specs  # noqa: F401  (sidebar, label button, specs)
 
         # `manage.py seed_demo` also loads (and with --force deletes) the service desk's demo;
         # org knows nothing of the service desk, it only sends the signals.

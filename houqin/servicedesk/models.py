@@ -102,7 +102,7 @@ class SlaTarget(models.Model):
                 condition=Q(response_minutes__lte=models.F("arrival_minutes"))
                 & Q(arrival_minutes__lte=models.F("completion_minutes")),
                 name="sla_target_in_order",
-                violation_error_message=_("Targets must grow: response ≤ arrival ≤ completion."),
+                violation_error_message=_("Targets must not shrink: response ≤ arrival ≤ completion."),
             ),
         ]
 
@@ -301,6 +301,10 @@ class WorkOrder(TimeStampedModel):
     remarks = models.CharField(_("assessment remarks"), max_length=500, blank=True)
     answer = models.TextField(_("answer to the complaint"), max_length=2000, blank=True)
     cancel_reason = models.CharField(_("cancel reason"), max_length=200, blank=True)
+    # The unguessable key of the tracking page an anonymous (QR code) reporter gets; None for the rest.
+    public_token = models.CharField(
+        _("tracking key"), max_length=64, unique=True, null=True, blank=True, editable=False
+    )
 
     # Optimistic locking: every change increments it; a change based on an older version is refused.
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -457,3 +461,47 @@ class IncomingCall(models.Model):
 
     def __str__(self):
         return f"{self.caller} {self.call_id}"
+
+
+def work_order_photo_path(instance, filename: str) -> str:
+    """A random name under workorders/<year>/<month>/: the name a phone gave the file says nothing
+    and must not decide where it lands; the extension comes from the content (see photos.py)."""
+    import secrets
+
+    from django.utils import timezone
+
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"workorders/{timezone.now():%Y/%m}/{secrets.token_urlsafe(18)}.{extension}"
+
+
+class PhotoStage(models.TextChoices):
+    REPORT = "report", _("reported")
+    COMPLETION = "completion", _("completion")
+
+
+class WorkOrderPhoto(models.Model):
+    """A photo of a work order: what the requester saw, or the worker's result. Served only
+    through a view that checks the order's access scope, never as a public media URL."""
+
+    order = models.ForeignKey(WorkOrder, verbose_name=_("work order"), on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(_("image"), upload_to=work_order_photo_path, max_length=200)
+    content_type = models.CharField(_("content type"), max_length=40)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    stage = models.CharField(_("stage"), max_length=12, choices=PhotoStage.choices)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("work order photo")
+        verbose_name_plural = _("work order photos")
+        ordering = ["created", "id"]
+
+    def __str__(self):
+        return f"{self.order.number} {self.get_stage_display()} #{self.pk}"

@@ -11,7 +11,10 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from houqin.core.audit import record_change
 from houqin.core.exceptions import ConflictError
+from houqin.core.models import AuditAction
+from houqin.org.models import Person
 from houqin.servicedesk.models import (
     OPEN_STATUSES,
     Channel,
@@ -560,3 +563,39 @@ def change(order: WorkOrder, *, by, priority=None, category=None, location=None,
         _save(order, *fields, "response_due", "arrival_due", "completion_due")
         _event(order, EventKind.CHANGED, by, changes={k: [str(a), str(b)] for k, (a, b) in changes.items()})
         return order
+
+
+def record_failed_call(order: WorkOrder, *, by, note: str = "") -> WorkOrderEvent:
+    """A call-back that did not reach the requester: a CALL_FAILED event on the timeline; the order
+    stays completed and waits in the call-back list for the next try."""
+    with transaction.atomic():
+        order = WorkOrder.objects.select_for_update().get(pk=order.pk)
+        if order.status != Status.COMPLETED:
+            raise ConflictError(_("Only completed orders wait for a call-back."))
+        if not by.has_perm("servicedesk.follow_up_workorder"):
+            raise PermissionDenied(_("You may not record call-backs."))
+        return _event(order, EventKind.CALL_FAILED, by, note=(note or "").strip()[:2000])
+
+
+# ---------------------------------------------------------------------------------------------
+# Workers
+# ---------------------------------------------------------------------------------------------
+
+
+def set_on_duty(person: Person, on_duty: bool, *, by) -> Person:
+    """Put a worker on or off duty (dispatch suggests only people on duty). Workers switch
+    themselves; whoever may change people (dispatchers) switches anyone they see. One audit row."""
+    is_self = person.user_id is not None and person.user_id == getattr(by, "pk", None)
+    if not is_self and not (by is not None and by.has_perm("org.change_person")):
+        raise PermissionDenied(_("You may not change who is on duty."))
+    with transaction.atomic():
+        # Row lock: the worker's own switch and a dispatcher's at the same moment apply one after the other.
+        current = Person.objects.select_for_update().get(pk=person.pk)
+        if current.on_duty != bool(on_duty):
+            current.on_duty = bool(on_duty)
+            current.save(update_fields=["on_duty"])
+            record_change(
+                current, AuditAction.UPDATE, by=by, changes={"on_duty": [not current.on_duty, current.on_duty]}
+            )
+    person.on_duty = current.on_duty
+    return current

@@ -53,7 +53,8 @@ def test_it_locks_out_after_too_many_failures(client, alice):
     assert "accounts/locked_out.html" in [t.name for t in response.templates]
     assert b'id="hq-locked-out"' in response.content
     assert b"alice" in response.content
-    assert b"Try again in 15 minutes" in response.content  # AXES_COOLOFF_TIME = 0.25 hours
+    # "Try again in 15 minutes", in Chinese like the rest of the page: AXES_COOLOFF_TIME = 0.25 hours
+    assert "请 15 分钟后再试。" in response.content.decode()
     assert SecurityEvent.objects.filter(kind=SecurityEventKind.LOCKED_OUT, username="alice").exists()
     # Even the right password is refused while locked.
     response = login(client, "alice", PASSWORD)

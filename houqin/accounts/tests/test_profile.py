@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from houqin.accounts.models import User
 from houqin.core.models import AuditEntry, SecurityEvent, SecurityEventKind
+from houqin.org.tests.factories import in_english
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +20,7 @@ def test_it_shows_name_roles_and_person(cast, client_for):
     response = client_for(cast.department_user).get(reverse("accounts:profile"))
     assert response.status_code == 200
     text = response.content.decode()
-    assert "Department user" in text
+    assert "科室用户" in text  # "Department user", in the user's Chinese
     assert "心内科" in text  # the linked person's department
     assert "本院" in text  # and company
 
@@ -27,7 +28,7 @@ def test_it_shows_name_roles_and_person(cast, client_for):
 def test_it_works_for_a_user_without_person_or_role(cast, client_for):
     response = client_for(cast.outsider).get(reverse("accounts:profile"))
     assert response.status_code == 200
-    assert "Not linked to a staff record" in response.content.decode()
+    assert "未关联人员档案" in response.content.decode()  # "Not linked to a staff record"
 
 
 def test_it_switches_the_language_from_the_next_request(cast, client_for):
@@ -55,7 +56,7 @@ def test_it_refuses_an_unknown_language(cast, client_for):
 
 
 def test_it_changes_the_password_and_keeps_the_session(cast, client_for):
-    client = client_for(cast.worker)
+    client = client_for(in_english(cast.worker))  # the audit note is written in the user's language
     response = client.post(
         reverse("accounts:profile_password"),
         {"old_password": PASSWORD, "new_password1": "Ziwei-Hall-2026", "new_password2": "Ziwei-Hall-2026"},

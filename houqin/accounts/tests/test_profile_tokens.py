@@ -4,6 +4,7 @@ from django.urls import reverse
 from houqin.accounts.models import ApiToken, hash_token
 from houqin.accounts.tokens import create_token
 from houqin.core.models import SecurityEvent, SecurityEventKind
+from houqin.org.tests.factories import in_english
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +50,7 @@ def test_it_revokes_a_token(cast, client_for):
     assert token.revoked_at is not None
     assert not token.is_active
     assert SecurityEvent.objects.filter(kind=SecurityEventKind.TOKEN_REVOKED).exists()
-    assert "revoked" in client_for(cast.agent).get(reverse("accounts:profile")).content.decode()
+    assert "revoked" in client_for(in_english(cast.agent)).get(reverse("accounts:profile")).content.decode()
 
 
 def test_it_refuses_to_revoke_someone_elses_token(cast, client_for):

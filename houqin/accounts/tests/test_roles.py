@@ -5,6 +5,7 @@ from django.urls import reverse
 from houqin.accounts import services
 from houqin.conftest import make_user
 from houqin.core.models import AuditEntry, SecurityEvent, SecurityEventKind
+from houqin.org.tests.factories import in_english
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +27,7 @@ def matrix_post(group, *, add=(), remove=()):
 
 
 def test_it_lists_roles_with_label_count_and_scope(cast, client_for):
-    response = client_for(cast.security_admin).get(reverse("accounts:role_list"))
+    response = client_for(in_english(cast.security_admin)).get(reverse("accounts:role_list"))
     assert response.status_code == 200
     rows = {row["group"].name: row for row in response.context["rows"]}
     assert rows["contractor_manager"]["label"] == "Contractor manager"
@@ -44,7 +45,7 @@ def test_it_refuses_roles_without_permission(cast, client_for):
 
 def test_it_shows_the_permission_matrix(cast, client_for):
     agent = Group.objects.get(name="agent")
-    response = client_for(cast.security_admin).get(reverse("accounts:role_detail", args=[agent.pk]))
+    response = client_for(in_english(cast.security_admin)).get(reverse("accounts:role_detail", args=[agent.pk]))
     assert response.status_code == 200
     sections = {s.label: s for s in response.context["sections"]}
     assert {"Master data", "Accounts and roles", "Audit"} <= set(sections)
@@ -94,7 +95,7 @@ def test_it_refuses_unknown_permission_ids(cast, client_for):
 
 def test_it_refuses_the_security_admin_the_audit_trail_for_his_own_role(cast, client_for):
     group = Group.objects.get(name="security_admin")
-    response = client_for(cast.security_admin).post(
+    response = client_for(in_english(cast.security_admin)).post(
         reverse("accounts:role_detail", args=[group.pk]), matrix_post(group, add=["core.view_auditentry"])
     )
     assert response.status_code == 400
@@ -146,7 +147,7 @@ def test_it_keeps_account_management_from_the_system_admin(cast):
 
 def test_the_auditor_sees_the_matrix_but_cannot_save(cast, client_for):
     agent = Group.objects.get(name="agent")
-    client = client_for(cast.auditor)
+    client = client_for(in_english(cast.auditor))
     response = client.get(reverse("accounts:role_detail", args=[agent.pk]))
     assert response.status_code == 200
     assert "Save permissions" not in response.content.decode()

@@ -9,7 +9,7 @@ from houqin.accounts.models import User
 from houqin.conftest import make_user
 from houqin.core.models import AuditAction, AuditEntry, SecurityEvent, SecurityEventKind
 from houqin.org.models import EmploymentType
-from houqin.org.tests.factories import PersonFactory, UserFactory
+from houqin.org.tests.factories import PersonFactory, UserFactory, in_english
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def test_it_lists_users_for_the_security_admin(cast, client_for):
     assert response.status_code == 200
     text = response.content.decode()
     assert "cmanager" in text
-    assert "Contractor manager" in text
+    assert "外包项目经理" in text  # "Contractor manager", in the security admin's Chinese
     assert "洁康保洁公司" in text
 
 
@@ -172,7 +172,7 @@ def test_it_refuses_a_taken_username(cast, client_for):
 
 @pytest.mark.parametrize("other", ["auditor", "system_admin"])
 def test_it_refuses_security_admin_together_with(cast, client_for, other):
-    response = client_for(cast.security_admin).post(
+    response = client_for(in_english(cast.security_admin)).post(
         reverse("accounts:user_add"), create_data(roles=[group("security_admin").pk, group(other).pk])
     )
     assert response.status_code == 400
@@ -183,7 +183,9 @@ def test_it_refuses_security_admin_together_with(cast, client_for, other):
 
 def test_it_refuses_a_person_linked_to_another_account(cast, client_for):
     employee_no = cast.worker.person.employee_no
-    response = client_for(cast.security_admin).post(reverse("accounts:user_add"), create_data(person=employee_no))
+    response = client_for(in_english(cast.security_admin)).post(
+        reverse("accounts:user_add"), create_data(person=employee_no)
+    )
     assert response.status_code == 400
     assert "already linked" in str(response.context["form"].errors["person"])
     assert not User.objects.filter(username="zhangsan").exists()
@@ -249,7 +251,7 @@ def test_it_refuses_to_edit_own_roles(cast, client_for):
 
 
 def test_it_refuses_to_disable_oneself(cast, client_for):
-    me = cast.security_admin
+    me = in_english(cast.security_admin)
     client = client_for(me)
     client.post(reverse("accounts:user_edit", args=[me.pk]), edit_data(me, is_active=""))
     assert User.objects.get(pk=me.pk).is_active
@@ -292,7 +294,8 @@ def test_a_superuser_may_edit_a_superuser(cast, client_for):
 
 def test_it_refuses_to_give_an_auditor_the_security_admin_role(cast, client_for):
     data = edit_data(cast.auditor, roles=[group("auditor").pk, group("security_admin").pk])
-    response = client_for(cast.security_admin).post(reverse("accounts:user_edit", args=[cast.auditor.pk]), data)
+    client = client_for(in_english(cast.security_admin))
+    response = client.post(reverse("accounts:user_edit", args=[cast.auditor.pk]), data)
     assert response.status_code == 400
     assert "separated duties" in response.content.decode()
     assert roles_of(cast.auditor) == {"auditor"}
@@ -302,7 +305,7 @@ def test_it_refuses_a_security_admin_a_second_role_that_reads_the_audit_trail(ca
     director = group("director")
     director.permissions.add(*Group.objects.get(name="auditor").permissions.filter(codename="view_auditentry"))
     data = edit_data(cast.security_admin, roles=[group("security_admin").pk, director.pk])
-    other_admin = make_user("secadmin2", "security_admin")
+    other_admin = in_english(make_user("secadmin2", "security_admin"))
     response = client_for(other_admin).post(reverse("accounts:user_edit", args=[cast.security_admin.pk]), data)
     assert response.status_code == 400
     assert "audit trail" in response.content.decode()
@@ -363,7 +366,7 @@ def test_it_unlocks_a_locked_out_user(cast, client_for):
     assert (
         login.post(reverse("accounts:login"), {"username": "worker", "password": "pw-for-tests-1"}).status_code == 429
     )
-    admin = client_for(cast.security_admin)
+    admin = client_for(in_english(cast.security_admin))  # the audit note is written in the admin's language
     detail = admin.get(reverse("accounts:user_detail", args=[cast.worker.pk]))
     assert detail.context["locked"]
     assert admin.post(reverse("accounts:user_unlock", args=[cast.worker.pk])).status_code == 302

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from houqin.core.audit import AuditAction, record_change, record_security_event
 from houqin.core.models import AuditEntry, SecurityEvent, SecurityEventKind
-from houqin.org.tests.factories import SiteFactory
+from houqin.org.tests.factories import SiteFactory, in_english
 
 pytestmark = pytest.mark.django_db
 
@@ -213,7 +213,7 @@ def test_it_neutralises_formulas_in_the_export(cast, client_for):
 def test_it_refuses_the_export_without_the_export_right(cast, client_for):
     auditor_group = Group.objects.get(name="auditor")
     auditor_group.permissions.remove(Permission.objects.get(codename="export_data"))
-    client = client_for(cast.auditor)
+    client = client_for(in_english(cast.auditor))
     assert client.get(reverse("core:audit_export")).status_code == 403
     assert client.get(reverse("core:security_event_export")).status_code == 403
     assert "Export CSV" not in client.get(reverse("core:audit_list")).content.decode()

@@ -144,3 +144,27 @@ def test_a_search_survives_a_click_on_a_column_and_back(browser_page, people):
     assert "sort=" not in page.url
     assert page.input_value("input[name=q]") == "lx"
     assert page.locator("#hq-results tbody tr").count() == 10
+
+
+def test_the_empty_list_card_keeps_its_add_button_button_sized(cast, client_for):
+    # The empty state is a card (a flex column), which stretched its button across the page.
+    html = client_for(cast.system_admin).get(reverse("org:trade_list")).content.decode()
+
+    assert 'class="hq-empty card"' in html
+    assert re.search(r"align-items:\s*center", css_rule(APP_CSS, ".hq-empty.card"))
+
+
+def test_a_missing_record_keeps_the_menu_for_a_logged_in_user(cast, client_for):
+    other = PersonFactory(company=cast.other_contractor)
+
+    response = client_for(cast.contractor_manager).get(reverse("org:person_detail", args=[other.pk]))
+
+    assert response.status_code == 404
+    assert 'class="hq-sidebar' in response.content.decode()
+
+
+def test_an_unknown_label_answers_a_plain_404_to_a_visitor(client, db):
+    response = client.get(reverse("core:label", args=["NOSUCHCODE"]))
+
+    assert response.status_code == 404
+    assert 'class="hq-sidebar' not in response.content.decode()

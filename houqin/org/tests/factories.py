@@ -14,6 +14,14 @@ class UserFactory(DjangoModelFactory):
     password = factory.django.Password("pw-for-tests-1")
 
 
+def in_english(user):
+    """Let the user read the pages in English (User.language wins over the site's Chinese), for
+    tests of behaviour rather than of the words a Chinese user reads."""
+    user.language = "en"
+    user.save(update_fields=["language"])
+    return user
+
+
 class SiteFactory(DjangoModelFactory):
     class Meta:
         model = models.Site

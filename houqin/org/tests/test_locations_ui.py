@@ -19,7 +19,7 @@ from houqin.core.models import AuditAction, AuditEntry
 from houqin.org import location_views
 from houqin.org.models import Location, LocationKind
 from houqin.org.services import move_location
-from houqin.org.tests.factories import LocationFactory, PersonFactory, SiteFactory, TeamFactory
+from houqin.org.tests.factories import LocationFactory, PersonFactory, SiteFactory, TeamFactory, in_english
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -186,6 +186,7 @@ def test_moving_a_floor_to_another_building_moves_its_rooms(hospital, cast, clie
     assert entry.actor == cast.system_admin
     assert entry.changes["parent"] == ["A1 门诊楼", "A2 住院楼"]
     assert entry.changes["name"] == ["3楼", "3楼东"]
+    assert entry.note == "3 个下级位置随之移动。"  # "3 sub-locations moved with it.", in the mover's Chinese
 
 
 def test_it_refuses_to_move_a_location_under_its_own_descendant(hospital, cast, client_for):
@@ -193,7 +194,7 @@ def test_it_refuses_to_move_a_location_under_its_own_descendant(hospital, cast, 
     response = client_for(cast.system_admin).post(url, {"parent": hospital.floor3.pk, "name": "门诊楼"})
     assert response.status_code == 200
     assert "parent" in response.context["form"].errors
-    assert "A location cannot be placed inside itself" in response.content.decode()
+    assert "位置不能放在自身或其下级位置之下" in response.content.decode()  # "… cannot be placed inside itself …"
     hospital.outpatient.refresh_from_db()
     assert hospital.outpatient.parent == hospital.campus
     assert not AuditEntry.objects.filter(action=AuditAction.MOVE).exists()
@@ -248,10 +249,17 @@ def test_moving_under_a_parent_of_another_site_moves_the_subtree_to_that_site(ho
         east_campus,
         *Location.objects.filter(tree_path__startswith=hospital.outpatient.tree_path),
     }
-    changes = AuditEntry.objects.get(action=AuditAction.MOVE).changes
+    entry = AuditEntry.objects.get(action=AuditAction.MOVE)
+    changes = entry.changes
     assert changes["site"] == [cast.site.name, east.name]
     assert changes["parent"] == ["A 本部院区", "E 东院区"]
     assert "name" not in changes  # only what changed
+    assert entry.note == "6 sub-locations moved with it."
+
+
+def test_the_audit_note_counts_a_single_sub_location(hospital, cast):
+    move_location(hospital.room312, parent=hospital.floor1, name="312室", by=cast.system_admin)
+    assert AuditEntry.objects.get(action=AuditAction.MOVE).note == "1 sub-location moved with it."
 
 
 @pytest.mark.slow
@@ -428,6 +436,7 @@ def test_a_label_sheet_has_a_qr_code_of_the_short_url_per_room(hospital, cast, c
     assert f'<div class="hq-label-short">{room.label_code}</div>' in label
     assert "312室" in label and "A1-3F-312" in label and "本部院区 / 门诊楼 / 3楼 / 312室" in label
     assert "data-print" in page
+    assert "共 3 个标签，1 页 A4 纸。" in page  # "3 labels on 1 A4 page."
 
 
 def test_a_label_sheet_for_listed_locations(hospital, cast, client_for):
@@ -439,10 +448,11 @@ def test_a_label_sheet_for_listed_locations(hospital, cast, client_for):
 
 def test_a_label_sheet_says_when_it_was_cut(hospital, cast, client_for, monkeypatch):
     monkeypatch.setattr(location_views, "LABELS_LIMIT", 2)
-    response = client_for(cast.worker).get(reverse("org:location_labels"), {"location": "A1-3F"})
+    response = client_for(in_english(cast.worker)).get(reverse("org:location_labels"), {"location": "A1-3F"})
     assert response.context["cut"] is True
     assert response.content.decode().count("<svg") == 2
     assert "Only the first 2 labels are shown" in response.content.decode()
+    assert "2 labels on 1 A4 page." in response.content.decode()
 
 
 def test_a_label_sheet_names_a_bad_selection(hospital, cast, client_for):

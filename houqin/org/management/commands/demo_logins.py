@@ -55,4 +55,4 @@ class Command(BaseCommand):
             if n == 0:
                 self.stdout.write(line)
         self.stdout.write(line)
-        self.stdout.write(_("Open %(url)s and sign in with one of them.") % {"url": f"{settings.PUBLIC_BASE_URL}/"})
+        self.stdout.write(_("Open %(url)s and log in with one of them.") % {"url": f"{settings.PUBLIC_BASE_URL}/"})
