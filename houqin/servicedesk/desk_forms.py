@@ -43,7 +43,7 @@ class DeskIntakeForm(PickerFieldMixin, forms.Form):
     )
     category = RefChoiceField(leaf_categories(), label=_("category"), widget=PickerWidget("servicedesk:category_pick"))
     priority = forms.ChoiceField(
-        label=_("priority"), choices=[("", _("default of the category")), *Priority.choices], required=False
+        label=_("priority"), choices=[("", _("as the category says")), *Priority.choices], required=False
     )
     description = forms.CharField(label=_("description"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     assignee = RefChoiceField(Person.objects.filter(is_active=True), required=False, label=_("worker"))

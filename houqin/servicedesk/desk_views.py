@@ -84,7 +84,7 @@ DESK_PERMS = (ADD, CHANGE)
 
 # The desk's queue of requests waiting to be accepted, and the call-back list, show this many.
 QUEUE_LIMIT = 50
-CALLBACK_LIMIT = 50
+CALLBACK_LIMIT = 20
 LIST_RELATED = ("category", "category__parent", "location", "department", "team", "assignee")
 DETAIL_RELATED = (*LIST_RELATED, "owner", "requester_user", "duplicate_of")
 
@@ -302,11 +302,11 @@ ORDER_COLUMNS = (
     Column("priority", render=priority_badge, sort="priority"),
     Column("countdown", label=gettext_lazy("deadline"), render=_countdown_cell, sort="completion_due"),
     Column("category"),
-    Column("description", render=_short_description),
     Column("location", render=_location_cell),
-    Column("requester_name", label=gettext_lazy("requester"), render=_requester_cell),
     Column("assignee", label=gettext_lazy("handled by"), render=_handler_cell),
+    Column("requester_name", label=gettext_lazy("requester"), render=_requester_cell),
     Column("created", sort="created"),
+    Column("description", render=_short_description),
 )
 
 
@@ -1321,13 +1321,14 @@ def callback_queue(user):
     )
 
 
-def _callback_context(request, order, form, queue) -> dict:
+def _callback_context(request, order, form, queue, total) -> dict:
     if order is not None:
         order.events_list = list(order.events.all())
     return {
         "order": order,
         "form": form,
         "queue": queue,
+        "total": total,
         "title": _("Call-backs"),
         "breadcrumbs": [
             {"label": _("Home"), "url": reverse_or_none("core:home")},
@@ -1340,7 +1341,9 @@ def _callback_context(request, order, form, queue) -> dict:
 @requires(FOLLOW_UP)
 def callbacks(request):
     """One completed order at a time: the requester's number, the order's story, the rating."""
-    queue = list(callback_queue(request.user)[:CALLBACK_LIMIT])
+    waiting = callback_queue(request.user)
+    queue = list(waiting[:CALLBACK_LIMIT])
+    total = len(queue) if len(queue) < CALLBACK_LIMIT else waiting.count()
     order = None
     wanted = request.GET.get("order")
     if wanted:
@@ -1350,7 +1353,7 @@ def callbacks(request):
     if order is None and queue:
         order = queue[0]
     form = bootstrap_form(CallBackForm(initial={"version": order.version} if order else None))
-    return render(request, "servicedesk/callback_workbench.html", _callback_context(request, order, form, queue))
+    return render(request, "servicedesk/callback_workbench.html", _callback_context(request, order, form, queue, total))
 
 
 @require_POST
@@ -1394,7 +1397,7 @@ def callback_record(request, pk: int):
         except ValidationError as exc:
             _apply_errors(form, exc)
     queue = list(callback_queue(user)[:CALLBACK_LIMIT])
-    context = _callback_context(request, order, bootstrap_form(form), queue)
+    context = _callback_context(request, order, bootstrap_form(form), queue, len(queue))
     return render(request, "servicedesk/callback_workbench.html", context, status=400)
 
 

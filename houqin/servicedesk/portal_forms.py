@@ -139,7 +139,7 @@ class ReportForm(MobileFormMixin, PickerFieldMixin, forms.Form):
             self.fields["category"].queryset = reportable_categories().filter(is_complaint=True)
         if public:
             # Nobody without an account searches the location tree: the label names the place.
-            self.fields["location"].widget = forms.HiddenInput()
+            self.fields["location"] = forms.CharField(required=False, widget=forms.HiddenInput())
             self.fields["phone"].required = True
             self.fields["phone"].error_messages["required"] = _("Leave a phone number so that we can call you back.")
             del self.fields["department"]

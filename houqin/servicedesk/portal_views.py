@@ -251,6 +251,9 @@ def _create(request, data: dict, *, public: bool, via_label: bool) -> WorkOrder:
         by = user
         person = _person_of(user)
         name = person.name if person is not None else (user.get_full_name() or user.username)
+        # Left empty, a department user's request still belongs to their department, not the room's.
+        if data.get("department") is None and person is not None and person.department_id:
+            data = {**data, "department": person.department}
 
     def create() -> WorkOrder:
         order = services.create_work_order(

@@ -433,3 +433,16 @@ def test_the_sidebar_lists_the_master_data_pages_the_user_may_open(cast, client_
 def test_the_home_page_names_the_users_roles(cast, client_for):
     body = client_for(cast.contractor_manager).get(reverse("core:home")).content.decode()
     assert "Contractor manager" in body
+
+
+def test_a_persons_name_is_headed_apart_from_a_things_name(cast, client_for, settings):
+    settings.LANGUAGE_CODE = "zh-hans"  # the site's own default: this is about the Chinese words
+    client = client_for(cast.director)
+
+    def headers(url_name):
+        page = client.get(reverse(url_name)).content.decode()
+        return page[page.index("<thead>") : page.index("</thead>")]
+
+    assert "姓名" in headers("org:person_list")  # people have a 姓名
+    assert "名称" not in headers("org:person_list")
+    assert "名称" in headers("org:trade_list")  # things a 名称

@@ -83,7 +83,12 @@ def report(client, portal, url=None, remote_addr="127.0.0.1", **fields):
 def worked_order(cast, portal, requester):
     """An order of `requester`, done by the worker and waiting for the rating."""
     order = services.create_work_order(
-        category=portal.electrical, description="灯不亮", by=requester, location=portal.room, requester_user=requester
+        category=portal.electrical,
+        description="灯不亮",
+        by=requester,
+        location=portal.room,
+        requester_user=requester,
+        department=requester.person.department,
     )
     order = services.dispatch(order, by=cast.agent, assignee=portal.worker)
     order = services.start(order, by=cast.worker)
@@ -307,9 +312,10 @@ def test_my_requests_costs_the_same_for_2_or_20(cast, portal, client_for, django
         report(client, portal)
     with django_assert_max_num_queries(14) as few:
         client.get(reverse("servicedesk:portal_requests"))
+    baseline = len(few.captured_queries)  # the log empties at the next request
     for _ in range(18):
         report(client, portal)
-    with django_assert_max_num_queries(len(few.captured_queries)):
+    with django_assert_max_num_queries(baseline):
         response = client.get(reverse("servicedesk:portal_requests"))
     assert len(response.context["page"]) == 20
 

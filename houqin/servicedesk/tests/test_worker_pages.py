@@ -114,9 +114,10 @@ def test_my_jobs_costs_the_same_for_2_or_20_jobs(cast, desk, client_for, django_
         desk.order()
     with django_assert_max_num_queries(12) as few:
         client.get(reverse("servicedesk:worker_jobs"))
+    baseline = len(few.captured_queries)  # the log empties at the next request
     for _ in range(18):
         desk.order()
-    with django_assert_max_num_queries(len(few.captured_queries)):
+    with django_assert_max_num_queries(baseline):
         response = client.get(reverse("servicedesk:worker_jobs"))
     assert len(response.context["jobs"]) == 20
 
