@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from houqin.servicedesk import services
-from houqin.servicedesk.models import EventKind, HoldReason, Status, WorkOrder
+from houqin.servicedesk.models import EventKind, Status, WorkOrder
 from houqin.servicedesk.tests.test_desk_support import (
     accepted_order,
     completed_order,
@@ -65,11 +65,11 @@ def test_the_list_pins_its_queries(cast, client_for, world, django_assert_max_nu
 
 def test_the_list_filters_and_shows_countdowns(cast, client_for, world):
     waiting = new_order(cast, world["category"], description="新报")
-    accepted_order(cast, world["category"], description="已受理")
+    taken = accepted_order(cast, world["category"], description="接了")
 
     page = client_for(cast.agent).get(LIST, {"status": "new"}).content.decode()
 
-    assert waiting.number in page and "已受理" not in page
+    assert waiting.number in page and taken.number not in page
     assert "hq-badge-green" in page  # on time: green countdown
     assert "every 30s" in page
 
@@ -131,7 +131,8 @@ def test_a_stale_version_shows_the_conflict_and_changes_nothing(cast, client_for
     before = (order.status, order.version, order.events.count())
 
     response = client_for(cast.agent).post(
-        action_url(order, "hold"), {"hold-version": seen, "hold-reason": HoldReason.PARTS}
+        action_url(order, "transfer"),
+        {"transfer-version": seen, "transfer-team": make_team(cast).pk, "transfer-reason": "不归我们"},
     )
 
     order.refresh_from_db()
