@@ -258,7 +258,7 @@ class Table:
             html = format_html('<a href="{}" class="fw-medium">{}</a>', url, html)
         if inactive_badge and getattr(obj, "is_active", True) is False:
             html = format_html('{} <span class="hq-badge-grey">{}</span>', html, _("inactive"))
-        return Cell(html, col.css if col.wrap else f"{col.css} hq-nowrap".strip())
+        return Cell(html, f"{col.css} {'hq-wrap' if col.wrap else 'hq-nowrap'}".strip())
 
     def _row(self, obj) -> Row:
         url = reverse_or_none(self.spec.url_name("detail"), pk=obj.pk)

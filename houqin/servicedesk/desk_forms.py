@@ -43,7 +43,7 @@ class DeskIntakeForm(PickerFieldMixin, forms.Form):
     )
     category = RefChoiceField(leaf_categories(), label=_("category"), widget=PickerWidget("servicedesk:category_pick"))
     priority = forms.ChoiceField(
-        label=_("priority"), choices=[("", _("as the category says")), *Priority.choices], required=False
+        label=_("priority"), choices=[("", _("category default")), *Priority.choices], required=False
     )
     description = forms.CharField(label=_("description"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     assignee = RefChoiceField(Person.objects.filter(is_active=True), required=False, label=_("worker"))
@@ -145,7 +145,7 @@ class StartForm(ActionForm):
 class HoldForm(ActionForm):
     action = "hold"
 
-    reason = forms.ChoiceField(label=_("reason"), choices=[("", "—"), *HoldReason.choices], required=False)
+    reason = forms.ChoiceField(label=_("reason"), choices=[("", "—"), *HoldReason.choices])
     note = forms.CharField(label=_("note"), max_length=200, required=False)
 
 
@@ -158,7 +158,7 @@ class ResumeForm(ActionForm):
 class CompleteForm(ActionForm):
     action = "complete"
 
-    note = forms.CharField(label=_("result"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("result"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     labor_minutes = forms.IntegerField(label=_("labour (min)"), min_value=0, max_value=10000)
     difficulty = forms.DecimalField(
         label=_("difficulty factor"), min_value=0.1, max_value=5, decimal_places=2, initial=1, required=False
@@ -205,7 +205,7 @@ class CloseForm(ActionForm):
 class CancelForm(ActionForm):
     action = "cancel"
 
-    reason = forms.CharField(label=_("reason"), max_length=200, required=False)
+    reason = forms.CharField(label=_("reason"), max_length=200)
     duplicate_of = forms.CharField(
         label=_("duplicate of (order number)"),
         max_length=20,
@@ -226,7 +226,7 @@ class CancelForm(ActionForm):
 class ReopenForm(ActionForm):
     action = "reopen"
 
-    reason = forms.CharField(label=_("what is still wrong"), max_length=500, required=False)
+    reason = forms.CharField(label=_("what is still wrong"), max_length=500)
     assignee = RefChoiceField(
         Person.objects.filter(is_active=True),
         required=False,
@@ -239,8 +239,8 @@ class ReopenForm(ActionForm):
 class TransferForm(ActionForm):
     action = "transfer"
 
-    team = RefChoiceField(Team.objects.filter(is_active=True), required=False, label=_("team"))
-    reason = forms.CharField(label=_("reason"), max_length=500, required=False)
+    team = RefChoiceField(Team.objects.filter(is_active=True), label=_("team"))
+    reason = forms.CharField(label=_("reason"), max_length=500)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -254,9 +254,7 @@ class TransferForm(ActionForm):
 class CommentForm(ActionForm):
     action = "comment"
 
-    text = forms.CharField(
-        label=_("comment"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
+    text = forms.CharField(label=_("comment"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ChangeForm(ActionForm):

@@ -96,6 +96,12 @@ def requires(*perms: str):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             if not request.user.is_authenticated:
+                if request.htmx:
+                    # A poll after the session ended: the whole page goes to the login, not the fragment.
+                    page = request.htmx.current_url_abs_path or request.get_full_path()
+                    response = HttpResponse(status=401)
+                    response["HX-Redirect"] = redirect_to_login(page)["Location"]
+                    return response
                 return redirect_to_login(request.get_full_path())
             if not all(request.user.has_perm(perm) for perm in perms):
                 raise PermissionDenied
@@ -119,7 +125,7 @@ def _order_or_404(user, pk, related=DETAIL_RELATED) -> WorkOrder:
 # ---------------------------------------------------------------------------------------------
 
 TARGET_LABELS = {
-    "response": gettext_lazy("dispatch"),
+    "response": gettext_lazy("response"),
     "arrival": gettext_lazy("arrival"),
     "completion": gettext_lazy("completion"),
 }
@@ -563,6 +569,8 @@ def _timeline(order: WorkOrder) -> list[dict]:
             # Free keys such as "parts" or "target" are no field of the order.
             field = next((f for f in WorkOrder._meta.fields if f.name == key), None)
             field_label = field.verbose_name if field is not None else key.replace("_", " ")
+            if key == "target":
+                after = TARGET_LABELS.get(after, after)
             changes.append({"label": capfirst(field_label), "before": _text(before), "after": _text(after)})
         rows.append(
             {
@@ -623,7 +631,7 @@ def _deadlines(order: WorkOrder, now) -> list[dict]:
         if met is not None:
             state, css = (_("met"), "hq-badge-green") if met <= due else (_("late"), "hq-badge-red")
         elif order.status in OPEN_STATUSES:
-            state, css = (_("pending"), "hq-badge-grey") if now < due else (_("past due"), "hq-badge-red")
+            state, css = (_("not yet"), "hq-badge-grey") if now < due else (_("past due"), "hq-badge-red")
         else:
             state, css = "", ""
         rows.append({"label": capfirst(TARGET_LABELS[target]), "due": due, "met": met, "state": state, "css": css})

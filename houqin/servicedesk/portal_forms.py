@@ -135,8 +135,16 @@ class ReportForm(MobileFormMixin, PickerFieldMixin, forms.Form):
         super().__init__(*args, **kw)
         self.public = public
         self.fixed_location = location if public else None
+        # Complaints have their own entry (a link on the form, one on each request), and a
+        # complaint needs a written answer: they are not mixed into the grid of everyday needs.
+        categories = reportable_categories().filter(is_complaint=complaint)
+        self.fields["category"].queryset = categories
         if complaint:
-            self.fields["category"].queryset = reportable_categories().filter(is_complaint=True)
+            self.fields["description"].label = _("Your complaint or suggestion")
+            self.fields["description"].widget.attrs["placeholder"] = ""
+            only = list(categories[:2])
+            if len(only) == 1:
+                self.fields["category"].initial = only[0].pk
         if public:
             # Nobody without an account searches the location tree: the label names the place.
             self.fields["location"] = forms.CharField(required=False, widget=forms.HiddenInput())

@@ -72,7 +72,12 @@ class StartForm(VersionForm):
 
 
 class HoldForm(VersionForm):
-    reason = forms.ChoiceField(label=gettext_lazy("Waiting for"), choices=HoldReason.choices)
+    # No reason chosen in advance: a wrong one would count against the team (held for parts…).
+    reason = forms.ChoiceField(
+        label=gettext_lazy("Waiting for"),
+        choices=[("", gettext_lazy("Choose…")), *HoldReason.choices],
+        error_messages={"required": gettext_lazy("Choose why the job waits.")},
+    )
     note = forms.CharField(label=gettext_lazy("Note"), max_length=200, required=False)
 
 

@@ -46,6 +46,7 @@ def test_it_lists_users_for_the_security_admin(cast, client_for):
     text = response.content.decode()
     assert "cmanager" in text
     assert "外包项目经理" in text  # "Contractor manager", in the security admin's Chinese
+    assert '<th scope="col">姓名</th>' in text  # a person's name, where things have a 名称
     assert "洁康保洁公司" in text
 
 

@@ -437,6 +437,7 @@ def test_the_home_page_names_the_users_roles(cast, client_for):
 
 def test_a_persons_name_is_headed_apart_from_a_things_name(cast, client_for, settings):
     settings.LANGUAGE_CODE = "zh-hans"  # the site's own default: this is about the Chinese words
+    TradeFactory(name="电工")
     client = client_for(cast.director)
 
     def headers(url_name):

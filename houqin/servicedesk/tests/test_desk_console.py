@@ -135,9 +135,11 @@ def test_the_lookup_shows_who_calls_and_fills_their_location(cast, client_for, w
 def test_the_lookup_does_not_overwrite_a_location_already_chosen(cast, client_for, world):
     DirectoryEntryFactory(number="6101", label="心内科护士站", location=world["room"])
 
-    page = client_for(cast.agent).get(
-        reverse("servicedesk:desk_lookup"), {"requester_phone": "6101", "location": "999"}
-    ).content.decode()
+    page = (
+        client_for(cast.agent)
+        .get(reverse("servicedesk:desk_lookup"), {"requester_phone": "6101", "location": "999"})
+        .content.decode()
+    )
 
     assert 'id="desk-f-location"' not in page
 
@@ -225,3 +227,13 @@ def test_accepting_a_request_changed_meanwhile_is_a_conflict_and_changes_nothing
     order.refresh_from_db()
     assert response.status_code == 409 and response["HX-Refresh"] == "true"
     assert order.owner == cast.dispatcher and order.events.count() == events
+
+
+def test_a_poll_after_the_session_ended_sends_the_whole_page_to_the_login(client):
+    response = client.get(
+        reverse("servicedesk:desk_calls"),
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/servicedesk/desk/"},
+    )
+
+    assert response.status_code == 401 and response["HX-Redirect"].startswith(reverse("accounts:login"))
+    assert "next=/servicedesk/desk/" in response["HX-Redirect"]

@@ -129,6 +129,8 @@ def test_a_stale_version_shows_the_conflict_and_changes_nothing(cast, client_for
     services.dispatch(order, by=cast.dispatcher, assignee=world["worker"], version=seen)
     order.refresh_from_db()
     before = (order.status, order.version, order.events.count())
+    cast.agent.language = "en"
+    cast.agent.save()
 
     response = client_for(cast.agent).post(
         action_url(order, "transfer"),
@@ -215,7 +217,9 @@ def test_the_export_gives_the_filtered_rows(cast, client_for, world):
     accepted_order(cast, world["category"], description="导出我")
     new_order(cast, world["category"], description="不导出")
 
-    response = client_for(cast.dispatcher).get(reverse("servicedesk:order_export"), {"format": "csv", "status": "accepted"})
+    response = client_for(cast.dispatcher).get(
+        reverse("servicedesk:order_export"), {"format": "csv", "status": "accepted"}
+    )
 
     text = response.content.decode("utf-8-sig")
     assert response.status_code == 200 and "导出我" in text and "不导出" not in text

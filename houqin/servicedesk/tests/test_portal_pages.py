@@ -114,6 +114,8 @@ def test_the_report_form_shows_the_catalog_as_icons_and_the_place_from_a_code(ca
     assert response.context["form"]["department"].value() == cast.dept.pk
     # A group is no category one can file under.
     assert f'id="category-{portal.repairs.pk}"' not in page and f'id="category-{portal.electrical.pk}"' in page
+    # Complaints have their own entry.
+    assert f'id="category-{portal.complaint.pk}"' not in page and "A complaint or suggestion?" in page
 
 
 def test_a_department_user_reports_for_their_department(cast, portal, client_for):
@@ -185,6 +187,7 @@ def test_a_complaint_offers_only_complaint_categories(cast, portal, client_for):
     response = client.get(report_url(kind="complaint", about="WO1"))
     tiles = [tile["pk"] for group in response.context["groups"] for tile in group["tiles"]]
     assert tiles == [portal.complaint.pk]
+    assert response.context["selected_category"] == str(portal.complaint.pk)  # the only one: chosen already
     assert response.context["form"]["description"].value().startswith("About request WO1")
     client.post(report_url(kind="complaint"), {"category": portal.complaint.pk, "description": "态度差"})
     assert WorkOrder.objects.get().category == portal.complaint
@@ -194,6 +197,16 @@ def test_nobody_without_an_account_reports_without_a_label(client, portal):
     response = client.get(report_url())
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     assert client.get(report_url(location="A1-312")).status_code == 302  # an internal code is no label
+
+
+def test_a_user_who_may_not_report_does_so_from_a_label_like_anyone(cast, portal, client_for):
+    client = client_for(cast.worker)
+    assert client.get(report_url()).status_code == 403
+    response = client.get(report_url(location=portal.room.label_code))
+    assert response.status_code == 200 and response.context["public"] is True
+    report(client, portal, phone="13912345678")
+    order = WorkOrder.objects.get()
+    assert order.channel == Channel.QR and order.requester_user is None and order.public_token
 
 
 # --- reporting from a QR label without an account -----------------------------------------------

@@ -40,9 +40,15 @@ def test_screens(browser_page, cast):
         groups[code] = ServiceCategoryFactory(code=code, name=name, name_en=name, icon=icon, sort_order=len(groups))
     cats = {}
     for code, g, name, icon in (
-        ("WX-DQ", "WX", "电气", "lightning-charge"), ("WX-GPS", "WX", "给排水", "droplet"), ("WX-NT", "WX", "暖通空调", "thermometer-half"),
-        ("WX-DT", "WX", "电梯", "arrow-down-up"), ("WX-MC", "WX", "门窗木工", "door-open"), ("BJ-LS", "BJ", "临时保洁", "bucket"),
-        ("BJ-ZM", "BJ", "终末消毒", "shield-plus"), ("YS-BR", "YS", "病人", "person-wheelchair"), ("YS-BB", "YS", "标本", "eyedropper"),
+        ("WX-DQ", "WX", "电气", "lightning-charge"),
+        ("WX-GPS", "WX", "给排水", "droplet"),
+        ("WX-NT", "WX", "暖通空调", "thermometer-half"),
+        ("WX-DT", "WX", "电梯", "arrow-down-up"),
+        ("WX-MC", "WX", "门窗木工", "door-open"),
+        ("BJ-LS", "BJ", "临时保洁", "bucket"),
+        ("BJ-ZM", "BJ", "终末消毒", "shield-plus"),
+        ("YS-BR", "YS", "病人", "person-wheelchair"),
+        ("YS-BB", "YS", "标本", "eyedropper"),
     ):
         cats[code] = ServiceCategoryFactory(code=code, name=name, parent=groups[g], icon=icon, requires_location=True)
     ServiceCategoryFactory(code="YQ", name="医用气体/氧气", icon="wind")
@@ -53,8 +59,17 @@ def test_screens(browser_page, cast):
     worker.save()
 
     def order(cat, desc, loc=room, priority=Priority.NORMAL, requester=cast.department_user):
-        o = services.create_work_order(category=cats[cat], description=desc, by=requester, location=loc, department=cast.dept,
-                                       requester_user=requester, requester_name="王护士", requester_phone="13900000001", priority=priority)
+        o = services.create_work_order(
+            category=cats[cat],
+            description=desc,
+            by=requester,
+            location=loc,
+            department=cast.dept,
+            requester_user=requester,
+            requester_name="王护士",
+            requester_phone="13900000001",
+            priority=priority,
+        )
         return services.dispatch(o, by=cast.agent, assignee=worker)
 
     a = order("WX-DQ", "床头灯不亮，病人晚上需要用灯，请尽快处理", priority=Priority.URGENT)
@@ -62,10 +77,18 @@ def test_screens(browser_page, cast):
     c = order("WX-NT", "空调不制冷")
     services.hold(c, by=cast.worker, reason=HoldReason.PARTS, note="等压缩机电容")
     late = order("WX-MC", "柜门脱落")
-    WorkOrder.objects.filter(pk=late.pk).update(created=timezone.now() - datetime.timedelta(hours=30),
-        completion_due=timezone.now() - datetime.timedelta(hours=6), arrival_due=timezone.now() - datetime.timedelta(hours=28))
+    WorkOrder.objects.filter(pk=late.pk).update(
+        created=timezone.now() - datetime.timedelta(hours=30),
+        completion_due=timezone.now() - datetime.timedelta(hours=6),
+        arrival_due=timezone.now() - datetime.timedelta(hours=28),
+    )
     inprog = services.start(order("WX-DQ", "插座没电"), by=cast.worker)
-    done = services.complete(services.start(order("WX-DQ", "开关损坏"), by=cast.worker), by=cast.worker, note="更换开关面板", labor_minutes=20)
+    done = services.complete(
+        services.start(order("WX-DQ", "开关损坏"), by=cast.worker),
+        by=cast.worker,
+        note="更换开关面板",
+        labor_minutes=20,
+    )
 
     log_in(page, "worker")
     shot(page, "/servicedesk/m/", "w1_jobs")
