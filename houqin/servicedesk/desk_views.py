@@ -244,6 +244,7 @@ def conflict_message(exc: ConflictError) -> str:
 # ---------------------------------------------------------------------------------------------
 
 # Not registered: the generic pages of other models must not offer add/edit/delete of orders.
+# The form is never used by the list or the export; orders are created at the desk.
 ORDERS = ModelSpec(
     WorkOrder,
     DeskIntakeForm,
@@ -990,36 +991,37 @@ def desk(request):
                 else:
                     messages.success(request, _("%(number)s recorded and accepted.") % {"number": order.number})
                 return HttpResponseRedirect(f"{reverse('servicedesk:desk')}?{urlencode({'recorded': order.pk})}")
-        return render(request, "servicedesk/desk_console.html", _desk_context(request, form), status=400)
-    initial = {}
-    call = None
-    if request.GET.get("call"):
-        call = IncomingCall.objects.filter(pk=request.GET["call"]).first()
+        caller = look_up_caller(form.data.get("requester_phone", ""), user)
+        return render(request, "servicedesk/desk_console.html", _desk_context(request, form, caller=caller), status=400)
+    initial, caller = {}, None
+    call_id, recorded_id = request.GET.get("call", ""), request.GET.get("recorded", "")
+    call = IncomingCall.objects.filter(pk=call_id).first() if call_id.isdigit() else None
     if call is not None:
-        initial = _initial_from_call(call, user)
+        initial, caller = _initial_from_call(call, user)
     form = DeskIntakeForm(initial=initial, user=user)
     recorded = None
-    if request.GET.get("recorded"):
-        recorded = _orders(user).select_related(*LIST_RELATED).filter(pk=request.GET["recorded"]).first()
+    if recorded_id.isdigit():
+        recorded = _orders(user).select_related(*LIST_RELATED).filter(pk=recorded_id).first()
         if recorded is not None:
             recorded.countdown = countdown(recorded, timezone.now())
-    caller = look_up_caller(initial.get("requester_phone", ""), user) if initial else None
     return render(
         request, "servicedesk/desk_console.html", _desk_context(request, form, recorded=recorded, caller=caller)
     )
 
 
-def _initial_from_call(call: IncomingCall, user) -> dict:
+def _initial_from_call(call: IncomingCall, user) -> tuple[dict, Caller | None]:
+    """The form's values for a call (its number, who, their usual location), and the caller."""
     caller = look_up_caller(call.caller_number or call.caller, user)
     location = caller.usual_location if caller else call.location
     name = call.person.name if call.person_id else call.caller_name
-    return {
+    initial = {
         "requester_phone": call.caller,
         "requester_name": name[:50],
         "location": location.pk if location else None,
         "department": call.department_id,
         "call": call.pk,
     }
+    return initial, caller
 
 
 @require_GET
@@ -1082,9 +1084,9 @@ def desk_take_call(request, pk: int):
         call = telephony.take_call(call, by=user)
     except ConflictError as exc:
         return htmx_reload(request, str(exc), status=409, level=messages.WARNING)
-    initial = _initial_from_call(call, user)
+    initial, caller = _initial_from_call(call, user)
     form = DeskIntakeForm(initial=initial, user=user)
-    context = _desk_context(request, form, caller=look_up_caller(call.caller_number or call.caller, user))
+    context = _desk_context(request, form, caller=caller)
     context["taken_call"] = call
     return render(request, "servicedesk/desk_console.html#taken", context)
 
@@ -1329,6 +1331,13 @@ def callback_queue(user):
     )
 
 
+def _callback_list(user) -> tuple[list[WorkOrder], int]:
+    """The first orders to call, and how many there are in all."""
+    waiting = callback_queue(user)
+    queue = list(waiting[:CALLBACK_LIMIT])
+    return queue, len(queue) if len(queue) < CALLBACK_LIMIT else waiting.count()
+
+
 def _callback_context(request, order, form, queue, total) -> dict:
     if order is not None:
         order.events_list = list(order.events.all())
@@ -1349,9 +1358,7 @@ def _callback_context(request, order, form, queue, total) -> dict:
 @requires(FOLLOW_UP)
 def callbacks(request):
     """One completed order at a time: the requester's number, the order's story, the rating."""
-    waiting = callback_queue(request.user)
-    queue = list(waiting[:CALLBACK_LIMIT])
-    total = len(queue) if len(queue) < CALLBACK_LIMIT else waiting.count()
+    queue, total = _callback_list(request.user)
     order = None
     wanted = request.GET.get("order")
     if wanted:
@@ -1404,8 +1411,8 @@ def callback_record(request, pk: int):
             return HttpResponseRedirect(next_url)
         except ValidationError as exc:
             _apply_errors(form, exc)
-    queue = list(callback_queue(user)[:CALLBACK_LIMIT])
-    context = _callback_context(request, order, bootstrap_form(form), queue, len(queue))
+    queue, total = _callback_list(user)
+    context = _callback_context(request, order, bootstrap_form(form), queue, total)
     return render(request, "servicedesk/callback_workbench.html", context, status=400)
 
 
