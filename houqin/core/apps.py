@@ -15,4 +15,6 @@ class CoreConfig(AppConfig):
 
         # Stale import jobs and their stored files are cleared even when nobody opens the page.
         register_periodic("core.expire_import_jobs", datetime.timedelta(hours=1), tasks.expire_import_jobs_periodically)
-        register_periodic("core.purge_idempotency", datetime.timedelta(hours=1), tasks.purge_idempotency_records_periodically)
+        register_periodic(
+            "core.purge_idempotency", datetime.timedelta(hours=1), tasks.purge_idempotency_records_periodically
+        )
