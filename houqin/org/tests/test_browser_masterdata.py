@@ -1,5 +1,7 @@
 """A service desk day in Chromium: log in, find a place by pinyin initials, export a list."""
 
+import io
+
 import openpyxl
 import pytest
 from django.contrib.auth.models import Group
@@ -74,7 +76,9 @@ def test_an_admin_finds_a_room_by_pinyin_and_exports_departments(browser_page, h
         page.click(".hq-export-link >> nth=0")
     download = download_info.value
     assert download.suggested_filename.endswith(".xlsx")
-    sheet = openpyxl.load_workbook(download.path()).active
+    # Playwright stores the download under a name without extension, which openpyxl refuses.
+    with open(download.path(), "rb") as file:
+        sheet = openpyxl.load_workbook(io.BytesIO(file.read())).active
     names = {row[1] for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert {"心内科", "骨科"} <= names
     assert violations == []
