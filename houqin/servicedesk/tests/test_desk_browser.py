@@ -51,9 +51,11 @@ def test_an_agent_takes_a_call_and_dispatches_it_by_keyboard(browser_page, cast,
     log_in(page, "agent")
     page.goto(page.base + "/servicedesk/desk/")
 
+    # The phone box has the focus once the page has loaded (autofocus) and htmx is ready.
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'requester_phone' && window.htmx")
     started = time.monotonic()
-    # The phone box has the focus: the number, and the directory says who calls.
-    page.keyboard.type("6101")
+    # The number, and the directory says who calls.
+    page.keyboard.type("6101", delay=30)
     page.wait_for_selector("#desk-caller-who:has-text('心内科护士站')")
     assert page.input_value("#id_requester_name") == "心内科护士站"
     page.keyboard.press("Tab")  # requester
