@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from houqin.core.models import MasterDataModel, TimeStampedModel
 from houqin.org.models import Department, Location, Person, Team, code_validator
-from houqin.org.querysets import ScopedQuerySet
+from houqin.org.querysets import ScopedQuerySet, _has_person
 
 
 class Priority(models.TextChoices):
@@ -188,14 +188,6 @@ class WorkOrderQuerySet(ScopedQuerySet):
                 if person.team_id:
                     cond |= Q(team_id=person.team_id)
         return self.filter(cond)
-
-
-def _has_person(user) -> bool:
-    try:
-        user.person  # noqa: B018
-    except Exception:
-        return False
-    return True
 
 
 class WorkOrder(TimeStampedModel):
