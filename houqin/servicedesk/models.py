@@ -322,6 +322,11 @@ class WorkOrder(TimeStampedModel):
             models.Index(fields=["department", "-created"], name="wo_department_created"),
             models.Index(fields=["location", "-created"], name="wo_location_created"),
             models.Index(fields=["completion_due"], name="wo_completion_due", condition=Q(sla_level__lt=2)),
+            # The KPIs of a period select on creation or completion time, and repeat faults look
+            # back at the same place and category.
+            models.Index(fields=["completed_at"], name="wo_completed_at"),
+            models.Index(fields=["cancelled_at"], name="wo_cancelled_at"),
+            models.Index(fields=["location", "category", "created"], name="wo_location_category_created"),
         ]
         constraints = [
             models.CheckConstraint(
