@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "houqin.org",
     "houqin.servicedesk",
     "houqin.notifications",
+    "houqin.insight",
 ]
 
 MIDDLEWARE = [

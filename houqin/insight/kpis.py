@@ -1,0 +1,535 @@
+"""The KPIs of docs/kpis.md (and shared workorders.md), defined once.
+
+Every page, export, report and API call asks this module; nothing else computes a figure.
+
+A figure is a measure over a *population* of orders: the orders created in the period (volume,
+response, arrival, repeat faults, complaints), the orders completed in it (completion time,
+on-time, follow-up, satisfaction, rework, first-time fix, workload), or the orders still open at
+its end (backlog). `orders_behind(name, …)` returns that population, so every figure drills down
+to the list of orders it counts. Aggregation happens in the database: one query per population
+for a whole period, one per population for a day-by-day series.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from houqin.insight.filters import KpiFilterSet
+from houqin.insight.measures import MinutesBetween, Percentile
+from houqin.insight.periods import Period
+from houqin.servicedesk.models import OPEN_STATUSES, WorkOrder
+
+# A fault that comes back at the same place within this many days is a repeat fault.
+REPEAT_WINDOW = datetime.timedelta(days=30)
+# A rating of at least this counts as satisfied.
+SATISFIED_RATING = 4
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    label: str
+    population: str  # "created", "completed" or "backlog"
+    help: str
+
+
+FIGURES = {
+    figure.name: figure
+    for figure in (
+        Figure("volume", _("orders"), "created", _("Orders created in the period.")),
+        Figure("response_time", _("response time"), "created", _("Dispatched − created, in minutes.")),
+        Figure("arrival_time", _("arrival time"), "created", _("Arrived − created, in minutes.")),
+        Figure(
+            "completion_time",
+            _("completion time"),
+            "completed",
+            _("Completed − created, in minutes, less time on hold where the category excludes it."),
+        ),
+        Figure("on_time", _("on time"), "completed", _("Completed orders that met every target that applies.")),
+        Figure("late", _("late"), "completed", _("Completed orders that missed a target.")),
+        Figure("backlog", _("backlog"), "backlog", _("Orders still open at the end of the period.")),
+        Figure("overdue", _("overdue backlog"), "backlog", _("Open orders past a deadline at the end of the period.")),
+        Figure(
+            "followed_up",
+            _("followed up"),
+            "completed",
+            _("Completed orders the requester rated or was called back on."),
+        ),
+        Figure("not_followed_up", _("not followed up"), "completed", _("Completed orders without a follow-up yet.")),
+        Figure("rated", _("rated"), "completed", _("Completed orders with a rating (1–5).")),
+        Figure("dissatisfied", _("dissatisfied"), "completed", _("Completed orders rated below 4.")),
+        Figure("reworked", _("reworked"), "completed", _("Completed orders that were reopened at least once.")),
+        Figure(
+            "first_time_fix",
+            _("first-time fix"),
+            "completed",
+            _("Completed orders never reopened and never held for parts."),
+        ),
+        Figure(
+            "repeat_faults",
+            _("repeat faults"),
+            "created",
+            _("Orders of the same category at the same location within 30 days of a previous one."),
+        ),
+        Figure("complaints", _("complaints"), "created", _("Complaint and suggestion orders created in the period.")),
+        Figure(
+            "workload",
+            _("workload"),
+            "completed",
+            _("Completed orders with a worker, weighted by category and difficulty."),
+        ),
+    )
+}
+
+
+# --- building blocks ------------------------------------------------------------------------------
+
+
+def scoped_orders(user, params=None) -> QuerySet:
+    """The orders the user may count (their scope), narrowed by the KPI filters in `params`
+    (a QueryDict or dict). Raises ValidationError naming the parameter when a filter is invalid."""
+    orders = WorkOrder.objects.for_user(user)
+    if not params:
+        return orders
+    filterset = KpiFilterSet(params, queryset=orders)
+    if not filterset.is_valid():
+        raise ValidationError(
+            {name: [str(message) for message in messages] for name, messages in filterset.errors.items()}
+        )
+    return filterset.qs
+
+
+def _in(field: str, period: Period) -> Q:
+    return Q(**{f"{field}__gte": period.start, f"{field}__lt": period.end})
+
+
+def cutoff(period: Period, now: datetime.datetime | None = None) -> datetime.datetime:
+    """The moment a period's backlog is taken: its end, or now while it is still running."""
+    return min(period.end, now or timezone.now())
+
+
+def backlog_q(moment: datetime.datetime) -> Q:
+    """Orders created before `moment` and neither completed nor cancelled by then. (A reopened
+    order has no completion time until it is completed again, so it counts as open.)"""
+    return Q(created__lt=moment) & (
+        Q(status__in=OPEN_STATUSES) | Q(completed_at__gte=moment) | Q(cancelled_at__gte=moment)
+    )
+
+
+def past_deadline_q(moment: datetime.datetime) -> Q:
+    """Among orders open at `moment`: a deadline had passed by then without its step done."""
+    return (
+        Q(completion_due__lt=moment)
+        | (Q(response_due__lt=moment) & (Q(dispatched_at__isnull=True) | Q(dispatched_at__gte=moment)))
+        | (Q(arrival_due__lt=moment) & (Q(arrived_at__isnull=True) | Q(arrived_at__gte=moment)))
+    )
+
+
+# A target applies when the order has its deadline and reached that step; where hold time does
+# not count, the deadlines were already pushed back by it when the order resumed.
+LATE = (
+    Q(response_due__isnull=False, dispatched_at__isnull=False, dispatched_at__gt=F("response_due"))
+    | Q(arrival_due__isnull=False, arrived_at__isnull=False, arrived_at__gt=F("arrival_due"))
+    | Q(completion_due__isnull=False, completed_at__gt=F("completion_due"))
+)
+ON_TIME = ~LATE
+FOLLOWED_UP = Q(followed_up_at__isnull=False)
+RATED = Q(rating__isnull=False)
+SATISFIED = Q(rating__gte=SATISFIED_RATING)
+REWORKED = Q(rework_count__gt=0)
+FIRST_TIME_FIX = Q(rework_count=0, held_for_parts=False)
+COMPLAINT = Q(category__is_complaint=True)
+ANSWERED = COMPLAINT & Q(closed_at__isnull=False) & ~Q(answer="")
+
+
+def response_minutes():
+    return MinutesBetween("created", "dispatched_at")
+
+
+def arrival_minutes():
+    return MinutesBetween("created", "arrived_at")
+
+
+def completion_minutes():
+    held = Case(When(category__hold_excluded=True, then=F("held_minutes")), default=Value(0))
+    return ExpressionWrapper(MinutesBetween("created", "completed_at") - held, output_field=FloatField())
+
+
+def answer_minutes():
+    """A complaint is answered when it is closed with its written answer."""
+    return MinutesBetween("created", "closed_at")
+
+
+def points():
+    """Workload points of one order: the category's weight × the difficulty at completion."""
+    return ExpressionWrapper(
+        F("category__weight") * F("difficulty"), output_field=DecimalField(max_digits=12, decimal_places=2)
+    )
+
+
+def repeat_q() -> Q:
+    """An earlier order (not a merged duplicate) of the same category at the same place within
+    the window before this one."""
+    earlier = WorkOrder.objects.filter(
+        location=OuterRef("location"),
+        category=OuterRef("category"),
+        created__lt=OuterRef("created"),
+        created__gte=OuterRef("created") - REPEAT_WINDOW,
+        duplicate_of__isnull=True,
+    )
+    return Q(location__isnull=False, duplicate_of__isnull=True) & Q(Exists(earlier))
+
+
+def created_in(orders: QuerySet, period: Period) -> QuerySet:
+    return orders.filter(_in("created", period))
+
+
+def completed_in(orders: QuerySet, period: Period) -> QuerySet:
+    return orders.filter(_in("completed_at", period))
+
+
+def open_at_end(orders: QuerySet, period: Period, now=None) -> QuerySet:
+    return orders.filter(backlog_q(cutoff(period, now)))
+
+
+def orders_behind(name: str, orders: QuerySet, period: Period, now=None) -> QuerySet:
+    """The orders a figure counts (drill-down). Raises KeyError for an unknown figure."""
+    figure = FIGURES[name]
+    if figure.population == "backlog":
+        population = open_at_end(orders, period, now)
+        if name == "overdue":
+            population = population.filter(past_deadline_q(cutoff(period, now)))
+        return population
+    if figure.population == "created":
+        population = created_in(orders, period)
+        narrow = {
+            "volume": Q(),
+            "response_time": Q(dispatched_at__isnull=False),
+            "arrival_time": Q(arrived_at__isnull=False),
+            "repeat_faults": repeat_q(),
+            "complaints": COMPLAINT,
+        }[name]
+        return population.filter(narrow)
+    narrow = {
+        "completion_time": Q(),
+        "on_time": ON_TIME,
+        "late": LATE,
+        "followed_up": FOLLOWED_UP,
+        "not_followed_up": ~FOLLOWED_UP,
+        "rated": RATED,
+        "dissatisfied": RATED & ~SATISFIED,
+        "reworked": REWORKED,
+        "first_time_fix": FIRST_TIME_FIX,
+        "workload": Q(assignee__isnull=False),
+    }[name]
+    return completed_in(orders, period).filter(narrow)
+
+
+# --- the figures of a period ------------------------------------------------------------------------
+
+
+def _duration(prefix: str, minutes, condition: Q | None = None) -> dict:
+    return {
+        f"{prefix}_count": Count("pk", filter=condition) if condition is not None else Count(minutes),
+        f"{prefix}_avg": Avg(minutes, filter=condition),
+        f"{prefix}_median": Percentile(minutes, 0.5, filter=condition),
+        f"{prefix}_p90": Percentile(minutes, 0.9, filter=condition),
+    }
+
+
+def _times(row: dict, prefix: str) -> dict:
+    return {
+        "count": row[f"{prefix}_count"] or 0,
+        "avg": _round(row[f"{prefix}_avg"]),
+        "median": _round(row[f"{prefix}_median"]),
+        "p90": _round(row[f"{prefix}_p90"]),
+    }
+
+
+def _round(value, digits: int = 1):
+    return None if value is None else round(float(value), digits)
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return None if not whole else round(part / whole, 4)
+
+
+def created_aggregates() -> dict:
+    return {
+        "volume": Count("pk"),
+        **_duration("response", response_minutes(), Q(dispatched_at__isnull=False)),
+        **_duration("arrival", arrival_minutes(), Q(arrived_at__isnull=False)),
+        "complaints": Count("pk", filter=COMPLAINT),
+        "answered": Count("pk", filter=ANSWERED),
+        "answer_avg": Avg(answer_minutes(), filter=ANSWERED),
+    }
+
+
+def completed_aggregates() -> dict:
+    return {
+        "completed": Count("pk"),
+        **_duration("completion", completion_minutes(), Q(pk__isnull=False)),
+        "on_time": Count("pk", filter=ON_TIME),
+        "followed_up": Count("pk", filter=FOLLOWED_UP),
+        "rated": Count("pk", filter=RATED),
+        "rating_avg": Avg("rating", filter=RATED),
+        "satisfied": Count("pk", filter=SATISFIED),
+        "reworked": Count("pk", filter=REWORKED),
+        "first_time_fix": Count("pk", filter=FIRST_TIME_FIX),
+        "points": Coalesce(
+            Sum(points(), filter=Q(assignee__isnull=False)), Value(Decimal(0)), output_field=DecimalField()
+        ),
+    }
+
+
+def _created_figures(row: dict, repeats: int, with_location: int) -> dict:
+    return {
+        "volume": row["volume"],
+        "response_time": _times(row, "response"),
+        "arrival_time": _times(row, "arrival"),
+        "repeat_faults": {"count": repeats, "orders": with_location, "rate": _rate(repeats, with_location)},
+        "complaints": {
+            "count": row["complaints"],
+            "answered": row["answered"],
+            "answer_avg": _round(row["answer_avg"]),
+        },
+    }
+
+
+def _completed_figures(row: dict) -> dict:
+    completed = row["completed"] or 0
+    return {
+        "completed": completed,
+        "completion_time": _times(row, "completion"),
+        "on_time": {"count": row["on_time"], "rate": _rate(row["on_time"], completed)},
+        "follow_up": {"count": row["followed_up"], "rate": _rate(row["followed_up"], completed)},
+        "satisfaction": {
+            "rated": row["rated"],
+            "average": _round(row["rating_avg"], 2),
+            "satisfied": row["satisfied"],
+            "satisfied_share": _rate(row["satisfied"], row["rated"]),
+        },
+        "rework": {"count": row["reworked"], "rate": _rate(row["reworked"], completed)},
+        "first_time_fix": {"count": row["first_time_fix"], "rate": _rate(row["first_time_fix"], completed)},
+        "workload_points": round(float(row["points"] or 0), 2),
+    }
+
+
+def summary(orders: QuerySet, period: Period, now=None) -> dict:
+    """Every KPI of the period over `orders` (already scoped and filtered). Six queries."""
+    created = created_in(orders, period)
+    created_row = created.aggregate(**created_aggregates())
+    repeat_row = created.filter(location__isnull=False, duplicate_of__isnull=True).aggregate(
+        orders=Count("pk"), repeats=Count("pk", filter=repeat_q())
+    )
+    completed_row = completed_in(orders, period).aggregate(**completed_aggregates())
+    moment = cutoff(period, now)
+    backlog_row = orders.filter(backlog_q(moment)).aggregate(
+        open=Count("pk"), overdue=Count("pk", filter=past_deadline_q(moment))
+    )
+    return {
+        "period": period.as_dict(),
+        **_created_figures(created_row, repeat_row["repeats"], repeat_row["orders"]),
+        **_completed_figures(completed_row),
+        "backlog": {"open": backlog_row["open"], "overdue": backlog_row["overdue"]},
+        "by_channel": volume_by(created, "channel"),
+        "by_category": volume_by(created, "category"),
+    }
+
+
+def compare(orders: QuerySet, period: Period, now=None) -> dict:
+    """The period's summary and the previous period's, side by side."""
+    return {"current": summary(orders, period, now), "previous": summary(orders, period.previous(), now)}
+
+
+def volume_by(created: QuerySet, dimension: str) -> list[dict]:
+    """Orders per channel or per category, most first."""
+    if dimension == "channel":
+        rows = created.values("channel").annotate(count=Count("pk")).order_by("-count", "channel")
+        from houqin.servicedesk.models import Channel
+
+        labels = dict(Channel.choices)
+        return [
+            {"key": row["channel"], "label": str(labels.get(row["channel"], row["channel"])), "count": row["count"]}
+            for row in rows
+        ]
+    rows = (
+        created.values("category__code", "category__name", "category__name_en", "category__parent__name")
+        .annotate(count=Count("pk"))
+        .order_by("-count", "category__code")
+    )
+    return [
+        {
+            "key": row["category__code"],
+            "label": row["category__name"],
+            "label_en": row["category__name_en"],
+            "group": row["category__parent__name"] or row["category__name"],
+            "count": row["count"],
+        }
+        for row in rows
+    ]
+
+
+# --- series and breakdowns (dashboards, performance) -----------------------------------------------
+
+
+def _local_day(field: str):
+    return TruncDate(field, tzinfo=timezone.get_default_timezone())
+
+
+def daily(orders: QuerySet, period: Period) -> list[dict]:
+    """Day by day: volume, response and completion median/p90, on-time rate and satisfaction.
+    Two grouped queries; days without orders are present with zeros / None."""
+    created = (
+        created_in(orders, period)
+        .annotate(day=_local_day("created"))
+        .values("day")
+        .annotate(**created_aggregates())
+        .order_by("day")
+    )
+    completed = (
+        completed_in(orders, period)
+        .annotate(day=_local_day("completed_at"))
+        .values("day")
+        .annotate(**{key: value for key, value in completed_aggregates().items() if key != "points"})
+        .order_by("day")
+    )
+    by_created = {row["day"]: row for row in created}
+    by_completed = {row["day"]: row for row in completed}
+    series = []
+    for day in period.dates():
+        made = by_created.get(day)
+        done = by_completed.get(day)
+        completed_count = done["completed"] if done else 0
+        series.append(
+            {
+                "date": day.isoformat(),
+                "volume": made["volume"] if made else 0,
+                "response_time": _times(made, "response") if made else _empty_times(),
+                "completed": completed_count,
+                "completion_time": _times(done, "completion") if done else _empty_times(),
+                "on_time_rate": _rate(done["on_time"], completed_count) if done else None,
+                "satisfaction": _round(done["rating_avg"], 2) if done else None,
+                "satisfied_share": _rate(done["satisfied"], done["rated"]) if done else None,
+            }
+        )
+    return series
+
+
+def _empty_times() -> dict:
+    return {"count": 0, "avg": None, "median": None, "p90": None}
+
+
+def by_worker(orders: QuerySet, period: Period) -> list[dict]:
+    """Per worker, over the orders completed in the period: completed, workload points, on-time,
+    rework, follow-up and satisfaction counts; complaints are counted on the orders created in
+    the period. Most points first."""
+    rows = (
+        completed_in(orders, period)
+        .filter(assignee__isnull=False)
+        .values(
+            "assignee", "assignee__name", "assignee__employee_no", "assignee__team__name", "assignee__company__name"
+        )
+        .annotate(**completed_aggregates())
+        .order_by("-points", "assignee__employee_no")
+    )
+    complaints = dict(
+        created_in(orders, period)
+        .filter(COMPLAINT, assignee__isnull=False)
+        .values("assignee")
+        .annotate(count=Count("pk"))
+        .values_list("assignee", "count")
+    )
+    return [
+        {
+            "worker": {
+                "id": row["assignee"],
+                "name": row["assignee__name"],
+                "employee_no": row["assignee__employee_no"],
+                "team": row["assignee__team__name"],
+                "company": row["assignee__company__name"],
+            },
+            **_completed_figures(row),
+            "complaints": complaints.get(row["assignee"], 0),
+        }
+        for row in rows
+    ]
+
+
+def by_team(orders: QuerySet, period: Period, now=None) -> list[dict]:
+    """Per team: completed-order figures of the period and the backlog/overdue at its end."""
+    rows = (
+        completed_in(orders, period)
+        .filter(team__isnull=False)
+        .values("team", "team__code", "team__name")
+        .annotate(**completed_aggregates())
+    )
+    moment = cutoff(period, now)
+    backlog = {
+        row["team"]: row
+        for row in orders.filter(backlog_q(moment), team__isnull=False)
+        .values("team", "team__code", "team__name")
+        .annotate(open=Count("pk"), overdue=Count("pk", filter=past_deadline_q(moment)))
+    }
+    teams = {row["team"]: row for row in rows}
+    result = []
+    for team_id in sorted(set(teams) | set(backlog), key=lambda pk: (teams.get(pk) or backlog.get(pk))["team__code"]):
+        row = teams.get(team_id)
+        open_row = backlog.get(team_id, {"open": 0, "overdue": 0})
+        names = row or backlog[team_id]
+        figures = _completed_figures(row) if row else _completed_figures(_zero_completed())
+        result.append(
+            {
+                "team": {"id": team_id, "code": names["team__code"], "name": names["team__name"]},
+                **figures,
+                "backlog": {"open": open_row["open"], "overdue": open_row["overdue"]},
+            }
+        )
+    return result
+
+
+def _zero_completed() -> dict:
+    row = dict.fromkeys(completed_aggregates(), 0)
+    for prefix in ("completion",):
+        row.update({f"{prefix}_avg": None, f"{prefix}_median": None, f"{prefix}_p90": None})
+    row["rating_avg"] = None
+    return row
+
+
+def repeat_locations(orders: QuerySet, period: Period, limit: int = 10) -> list[dict]:
+    """The places with the most repeat faults created in the period."""
+    rows = (
+        created_in(orders, period)
+        .filter(repeat_q())
+        .values("location", "location__code", "location__full_name")
+        .annotate(count=Count("pk"))
+        .order_by("-count", "location__code")[:limit]
+    )
+    return [
+        {
+            "location": {"id": row["location"], "code": row["location__code"], "name": row["location__full_name"]},
+            "count": row["count"],
+        }
+        for row in rows
+    ]
