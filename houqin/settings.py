@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "houqin.servicedesk",
     "houqin.notifications",
     "houqin.insight",
+    "houqin.performance",
+    "houqin.reports",
 ]
 
 MIDDLEWARE = [

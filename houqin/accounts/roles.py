@@ -49,6 +49,11 @@ SD = "servicedesk"
 VIEW_CATALOG = _perms("view", "servicecategory", "slatarget", app=SD)
 SEE_ALL_ORDERS = ("servicedesk.view_workorder", "servicedesk.view_all_workorders")
 READ_DELIVERY_LOG = ("notifications.view_outboxmessage", "notifications.view_deliverylog")
+# Figures: the KPI pages and API, dashboards; performance (绩效) of teams and workers; monthly reports.
+SEE_KPIS = ("insight.view_kpis",)
+MANAGE_DISPLAYS = _perms("view add change delete", "displayscreen", app="insight")
+SEE_PERFORMANCE = ("performance.view_performance", "performance.view_scoreweights")
+READ_REPORTS = ("reports.view_monthlyreport",)
 
 ROLES: tuple[Role, ...] = (
     Role(
@@ -59,7 +64,8 @@ ROLES: tuple[Role, ...] = (
         + ("core.export_data",)
         + _perms("view add change delete", "servicecategory", "slatarget", app=SD)
         + _perms("view add change delete", "channelconfig", app="notifications")
-        + READ_DELIVERY_LOG,
+        + READ_DELIVERY_LOG
+        + MANAGE_DISPLAYS,
     ),
     Role(
         "security_admin",
@@ -91,7 +97,10 @@ ROLES: tuple[Role, ...] = (
         + VIEW_MASTER_DATA
         + VIEW_CATALOG
         + SEE_ALL_ORDERS
-        + READ_DELIVERY_LOG,
+        + READ_DELIVERY_LOG
+        + SEE_KPIS
+        + SEE_PERFORMANCE
+        + READ_REPORTS,
     ),
     Role(
         "director",
@@ -101,7 +110,13 @@ ROLES: tuple[Role, ...] = (
         + ("core.export_data",)
         + VIEW_CATALOG
         + SEE_ALL_ORDERS
-        + ("servicedesk.assess_workorder",),
+        + ("servicedesk.assess_workorder",)
+        + SEE_KPIS
+        + MANAGE_DISPLAYS
+        + SEE_PERFORMANCE
+        + ("performance.change_scoreweights",)
+        + READ_REPORTS
+        + ("reports.add_monthlyreport",),
     ),
     Role(
         "agent",
@@ -122,7 +137,9 @@ ROLES: tuple[Role, ...] = (
         + ("core.export_data",)
         + VIEW_CATALOG
         + SEE_ALL_ORDERS
-        + _perms("add change dispatch work", "workorder", app=SD),
+        + _perms("add change dispatch work", "workorder", app=SD)
+        + SEE_KPIS
+        + SEE_PERFORMANCE,
     ),
     Role(
         "worker",
@@ -141,7 +158,9 @@ ROLES: tuple[Role, ...] = (
         + _perms("view add change", "person", "certificate")
         + ("core.export_data",)
         + VIEW_CATALOG
-        + _perms("view work", "workorder", app=SD),
+        + _perms("view work", "workorder", app=SD)
+        + SEE_KPIS
+        + SEE_PERFORMANCE,
     ),
     Role(
         "inspector",
@@ -151,7 +170,10 @@ ROLES: tuple[Role, ...] = (
         + ("core.export_data",)
         + VIEW_CATALOG
         + SEE_ALL_ORDERS
-        + _perms("follow_up assess", "workorder", app=SD),
+        + _perms("follow_up assess", "workorder", app=SD)
+        + SEE_KPIS
+        + SEE_PERFORMANCE
+        + READ_REPORTS,
     ),
     Role(
         "department_user",

@@ -305,7 +305,7 @@ def completed_aggregates() -> dict:
 
 def _created_figures(row: dict, repeats: int, with_location: int) -> dict:
     return {
-        "volume": row["volume"],
+        "volume": {"count": row["volume"]},
         "response_time": _times(row, "response"),
         "arrival_time": _times(row, "arrival"),
         "repeat_faults": {"count": repeats, "orders": with_location, "rate": _rate(repeats, with_location)},
@@ -320,7 +320,7 @@ def _created_figures(row: dict, repeats: int, with_location: int) -> dict:
 def _completed_figures(row: dict) -> dict:
     completed = row["completed"] or 0
     return {
-        "completed": completed,
+        "completed": {"count": completed},
         "completion_time": _times(row, "completion"),
         "on_time": {"count": row["on_time"], "rate": _rate(row["on_time"], completed)},
         "follow_up": {"count": row["followed_up"], "rate": _rate(row["followed_up"], completed)},
@@ -337,7 +337,8 @@ def _completed_figures(row: dict) -> dict:
 
 
 def summary(orders: QuerySet, period: Period, now=None) -> dict:
-    """Every KPI of the period over `orders` (already scoped and filtered). Six queries."""
+    """Every KPI of the period over `orders` (already scoped and filtered), keyed by figure name.
+    Six queries."""
     created = created_in(orders, period)
     created_row = created.aggregate(**created_aggregates())
     repeat_row = created.filter(location__isnull=False, duplicate_of__isnull=True).aggregate(
@@ -348,19 +349,25 @@ def summary(orders: QuerySet, period: Period, now=None) -> dict:
     backlog_row = orders.filter(backlog_q(moment)).aggregate(
         open=Count("pk"), overdue=Count("pk", filter=past_deadline_q(moment))
     )
-    return {
-        "period": period.as_dict(),
+    figures = {
         **_created_figures(created_row, repeat_row["repeats"], repeat_row["orders"]),
         **_completed_figures(completed_row),
         "backlog": {"open": backlog_row["open"], "overdue": backlog_row["overdue"]},
-        "by_channel": volume_by(created, "channel"),
-        "by_category": volume_by(created, "category"),
     }
+    figures["volume"]["by_channel"] = volume_by(created, "channel")
+    figures["volume"]["by_category"] = volume_by(created, "category")
+    return figures
 
 
 def compare(orders: QuerySet, period: Period, now=None) -> dict:
-    """The period's summary and the previous period's, side by side."""
-    return {"current": summary(orders, period, now), "previous": summary(orders, period.previous(), now)}
+    """The API's answer: the period, its KPIs, and the previous period's for comparison."""
+    previous = period.previous()
+    return {
+        "period": period.as_dict(),
+        "kpis": summary(orders, period, now),
+        "previous_period": previous.as_dict(),
+        "previous": summary(orders, previous, now),
+    }
 
 
 def volume_by(created: QuerySet, dimension: str) -> list[dict]:
