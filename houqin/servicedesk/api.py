@@ -37,6 +37,7 @@ from houqin.servicedesk import (
     services,
     telephony,
 )
+from houqin.servicedesk.dispatch import auto_dispatch_after_intake, auto_dispatch_if_configured
 from houqin.servicedesk.filters import DateOrDateTimeField, WorkOrderFilterSet
 from houqin.servicedesk.models import Channel, IncomingCall, Priority, ServiceCategory, Status, WorkOrder
 from houqin.servicedesk.sla import current_clock
@@ -258,6 +259,9 @@ def _create(request, payload: schemas.WorkOrderIn) -> WorkOrder:
             # A request the desk takes on the phone starts accepted, owned by the agent.
             accept=channel == Channel.PHONE and user.has_perm("servicedesk.change_workorder"),
         )
+        # The category's automatic dispatch, in the creation's transaction (and so under its
+        # Idempotency-Key: a replay answers the stored order and dispatches nothing).
+        order = auto_dispatch_after_intake(order, user)
         if call is not None:
             telephony.link_order(call, order, by=user)
     return order
@@ -284,7 +288,8 @@ def _bearer(request) -> bool:
 def create_order(request, payload: schemas.WorkOrderIn, idempotency_key: str | None = idempotency_key_header()):
     """Category, location and department by id or code. A department user reports for themselves
     (the department defaults to theirs); a phone request recorded by the desk starts `accepted`.
-    Repeat safely with an `Idempotency-Key`."""
+    In a category dispatched automatically the order comes back `dispatched` to the suggested
+    worker when one is on duty. Repeat safely with an `Idempotency-Key`."""
     _require(request, ADD)
 
     def create():
@@ -337,9 +342,17 @@ def _action(name: str, body: type, summary: str, description: str):
     return decorate
 
 
-@_action("accept", schemas.VersionIn, "Accept an order", "The desk takes a new request; the caller becomes its owner.")
+@_action(
+    "accept",
+    schemas.VersionIn,
+    "Accept an order",
+    "The desk takes a new request; the caller becomes its owner. In a category dispatched automatically "
+    "it goes on, as on the desk, to the suggested worker (the answer is then `dispatched`).",
+)
 def accept(request, order, payload):
-    return services.accept(order, by=request.user, version=payload.version)
+    with transaction.atomic():
+        order = services.accept(order, by=request.user, version=payload.version)
+        return auto_dispatch_if_configured(order, request.user)
 
 
 @_action(

@@ -177,3 +177,39 @@ def auto_dispatch_if_configured(order: WorkOrder, by) -> WorkOrder:
         version=order.version,
         note=_("Dispatched automatically to the suggested worker."),
     )
+
+
+def auto_dispatch_after_intake(order: WorkOrder, by) -> WorkOrder:
+    """The category's automatic dispatch for an order just recorded by any channel — the API, the
+    requester portal, a QR label — called in the transaction that created it. Returns the order,
+    dispatched or as it was.
+
+    - Created accepted (a phone request the desk recorded through the API): exactly as on the
+      desk's console, `by` dispatches it to the first suggested worker if they may dispatch
+      (auto_dispatch_if_configured).
+    - Created new (a requester's or an integration's request): on the desk such an order waits to
+      be accepted, and accepting it dispatches it. An automatic category is one the desk need not
+      look at, so it skips that wait: the system dispatches it to the first suggested worker
+      (services.dispatch_by_system; the dispatch accepts it, with no first-contact owner).
+      With nobody on duty it stays new and waits for the desk, whose acceptance tries again.
+
+    An Idempotency-Key replay of the API's creation answers the stored response without running
+    the creation again, so an order is dispatched once."""
+    from houqin.servicedesk import services
+
+    category = order.category
+    if not category.auto_dispatch or order.assignee_id is not None:
+        return order
+    if order.status == Status.ACCEPTED:
+        return auto_dispatch_if_configured(order, by)
+    if order.status != Status.NEW:
+        return order
+    suggestions = suggest_assignees(category, order.location, limit=1)
+    if not suggestions:
+        return order
+    return services.dispatch_by_system(
+        order,
+        assignee=suggestions[0],
+        version=order.version,
+        note=_("Dispatched automatically to the suggested worker."),
+    )

@@ -168,10 +168,14 @@ class WorkOrderQuerySet(ScopedQuerySet):
     def for_user(self, user):
         """Desk, dispatch, director and inspector roles see all orders; a worker sees the orders
         assigned to them or their team; a contractor manager its company's teams' orders; a
-        department user the orders of their department or requested by themselves."""
+        department user the orders of their department or requested by themselves. Without the
+        right to view work orders nobody sees any, not even the ones they requested (the roles
+        matrix: the right comes first, the scope only narrows it)."""
         from houqin.accounts.roles import Scope, scope_of
 
         if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if not user.has_perm("servicedesk.view_workorder"):
             return self.none()
         if user.is_superuser or user.has_perm("servicedesk.view_all_workorders"):
             return self

@@ -27,6 +27,7 @@ from houqin.accounts.middleware import client_ip
 from houqin.core.exceptions import ConflictError
 from houqin.org.models import Location
 from houqin.servicedesk import services
+from houqin.servicedesk.dispatch import auto_dispatch_after_intake
 from houqin.servicedesk.models import (
     OPEN_STATUSES,
     Channel,
@@ -51,6 +52,7 @@ from houqin.servicedesk.portal_forms import (
 from houqin.servicedesk.workflow import can_start
 
 ADD_PERMISSION = "servicedesk.add_workorder"
+VIEW_PERMISSION = "servicedesk.view_workorder"
 PAGE_SIZE = 20
 # Reports without an account, per client address and per phone number, in a sliding hour.
 PUBLIC_REPORTS_PER_HOUR = getattr(settings, "HOUQIN_PUBLIC_REPORTS_PER_HOUR", 5)
@@ -199,6 +201,9 @@ def report(request):
                     )
                     return redirect("servicedesk:portal_track", token=order.public_token)
                 messages.success(request, _("Your request %(number)s was received.") % {"number": order.number})
+                if not user.has_perm(VIEW_PERMISSION):
+                    # Without the right to view work orders the request's page would answer 404.
+                    return redirect("servicedesk:portal_report")
                 return redirect("servicedesk:portal_request", pk=order.pk)
     else:
         initial = _report_initial(request, location, public)
@@ -270,7 +275,9 @@ def _create(request, data: dict, *, public: bool, via_label: bool) -> WorkOrder:
         if public:
             order.public_token = secrets.token_urlsafe(24)
             order.save(update_fields=["public_token"])
-        return order
+        # A category dispatched automatically goes to the suggested worker without waiting for
+        # the desk; the photos and the dispatch stand or fall with the order.
+        return auto_dispatch_after_intake(order, by)
 
     return with_photos(create, data["photos"], stage=PhotoStage.REPORT, by=None if public else user)
 

@@ -15,6 +15,7 @@ from houqin.core.audit import record_change
 from houqin.core.exceptions import ConflictError
 from houqin.core.models import AuditAction
 from houqin.org.models import Person
+from houqin.servicedesk import sla
 from houqin.servicedesk.models import (
     OPEN_STATUSES,
     Channel,
@@ -32,10 +33,11 @@ from houqin.servicedesk.workflow import ACTIONS
 # Arguments: order, event (WorkOrderEvent), kind (EventKind value).
 work_order_event = Signal()
 
+VIEW = "servicedesk.view_workorder"
 # What the requester of an order may do to it without any desk permission.
 REQUESTER_ACTIONS = {"follow-up", "reopen", "cancel", "comment"}
 # What the assigned worker may do to their own order.
-ASSIGNEE_ACTIONS = {"start", "hold", "resume", "complete", "comment"}
+ASSIGNEE_ACTIONS = {"start", "hold", "resume", "complete"}
 
 
 def _person_of(user):
@@ -45,20 +47,37 @@ def _person_of(user):
         return None
 
 
+def in_scope(user, order: WorkOrder) -> bool:
+    """Whether order is one of WorkOrder.objects.for_user(user): without a query where the answer
+    is plain (no right to view work orders, the right to see all, the order's own requester)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if not user.has_perm(VIEW):
+        return False
+    if user.is_superuser or user.has_perm("servicedesk.view_all_workorders"):
+        return True
+    if order.requester_user_id is not None and order.requester_user_id == user.pk:
+        return True
+    return WorkOrder.objects.for_user(user).filter(pk=order.pk).exists()
+
+
 def may_act(user, order: WorkOrder, action: str) -> bool:
-    """Whether user may perform action on order (the status is checked separately)."""
+    """Whether user may perform action on order (the status is checked separately). A comment
+    needs the order in the user's scope (in_scope), whoever they are: the services refuse it
+    themselves rather than trusting every page to have answered 404 first."""
     if user is None or not user.is_authenticated:
         return False
+    if action == "comment":
+        return in_scope(user, order)
     spec = ACTIONS[action]
-    is_requester = order.requester_user_id == user.pk
+    # The requester's rights come with the right to see their orders (for_user).
+    is_requester = order.requester_user_id == user.pk and user.has_perm(VIEW)
     # A requester may withdraw an order only before the desk has taken it.
     if is_requester and action in REQUESTER_ACTIONS and (action != "cancel" or order.status == Status.NEW):
         return True
     if action in ASSIGNEE_ACTIONS and user.has_perm("servicedesk.work_workorder"):
         person = _person_of(user)
         if person is not None and order.assignee_id == person.pk:
-            return True
-        if action == "comment":
             return True
         # Team leaders and dispatchers may act for their workers.
         return user.has_perm("servicedesk.dispatch_workorder")
@@ -104,13 +123,13 @@ def _locked(order: WorkOrder, version: int | None) -> WorkOrder:
     return current
 
 
-def _check(order: WorkOrder, action: str, by) -> None:
+def _check(order: WorkOrder, action: str, by, *, by_system: bool = False) -> None:
     if order.status not in ACTIONS[action].sources:
         raise ConflictError(
             _("Cannot %(action)s an order that is %(status)s.")
             % {"action": str(ACTIONS[action].label).lower(), "status": order.get_status_display()}
         )
-    if not may_act(by, order, action):
+    if not by_system and not may_act(by, order, action):
         raise PermissionDenied(_("You may not %(action)s this order.") % {"action": str(ACTIONS[action].label).lower()})
 
 
@@ -204,13 +223,25 @@ def dispatch(
     order: WorkOrder, *, by, assignee=None, team=None, version: int | None = None, note: str = ""
 ) -> WorkOrder:
     """Assign to a worker (their team follows) or to a team whose leader assigns later."""
+    return _dispatch(order, by=by, assignee=assignee, team=team, version=version, note=note)
+
+
+def dispatch_by_system(order: WorkOrder, *, assignee, version: int | None = None, note: str = "") -> WorkOrder:
+    """The category's automatic dispatch of an order nobody has taken yet (a requester's, from the
+    portal, a QR label or the API): the system assigns the worker, the timeline names no one, and
+    nobody becomes the first-contact owner. The status must allow a dispatch; who may dispatch is
+    not asked — the category's configuration decided. Called by dispatch.auto_dispatch_after_intake."""
+    return _dispatch(order, by=None, assignee=assignee, team=None, version=version, note=note, by_system=True)
+
+
+def _dispatch(order, *, by, assignee, team, version, note, by_system=False) -> WorkOrder:
     if assignee is None and team is None:
         raise ValidationError({"assignee": _("Choose a worker or a team.")})
     if assignee is not None and not assignee.is_active:
         raise ValidationError({"assignee": _("This person is no longer active.")})
     with transaction.atomic():
         order = _locked(order, version)
-        _check(order, "dispatch", by)
+        _check(order, "dispatch", by, by_system=by_system)
         changes = {}
         new_team = team or (assignee.team if assignee is not None and assignee.team_id else order.team)
         if assignee != order.assignee:
@@ -446,9 +477,21 @@ def cancel(order: WorkOrder, *, by, reason: str, duplicate_of: WorkOrder | None 
                 raise ValidationError({"duplicate_of": _("An order cannot duplicate itself.")})
             if duplicate_of.status == Status.CANCELLED:
                 raise ValidationError({"duplicate_of": _("The original order is cancelled.")})
+        now = _now()
         order.cancel_reason = reason.strip()[:200]
-        order.cancelled_at = _now()
+        order.cancelled_at = now
         order.duplicate_of = duplicate_of
+        changes = {"duplicate_of": [None, duplicate_of.number]} if duplicate_of else {}
+        if order.status == Status.ON_HOLD:
+            # The hold ends with the order: its minutes count as on hold, and nothing is left
+            # waiting for a resume that will never come.
+            held = int((now - order.hold_started_at).total_seconds() // 60) if order.hold_started_at else 0
+            changes["held_minutes"] = [order.held_minutes, order.held_minutes + held]
+            order.held_minutes += held
+            order.hold_started_at = None
+            order.hold_reason = ""
+            order.hold_note = ""
+            order.status_before_hold = ""
         event = _move(
             order,
             "cancel",
@@ -456,8 +499,17 @@ def cancel(order: WorkOrder, *, by, reason: str, duplicate_of: WorkOrder | None 
             Status.CANCELLED,
             kind=EventKind.CANCELLED,
             note=reason,
-            changes={"duplicate_of": [None, duplicate_of.number]} if duplicate_of else {},
-            fields=("cancel_reason", "cancelled_at", "duplicate_of"),
+            changes=changes,
+            fields=(
+                "cancel_reason",
+                "cancelled_at",
+                "duplicate_of",
+                "held_minutes",
+                "hold_started_at",
+                "hold_reason",
+                "hold_note",
+                "status_before_hold",
+            ),
         )
         if duplicate_of is not None:
             _event(
@@ -471,7 +523,14 @@ def cancel(order: WorkOrder, *, by, reason: str, duplicate_of: WorkOrder | None 
 
 
 def reopen(order: WorkOrder, *, by, reason: str, assignee=None, version=None) -> WorkOrder:
-    """Not fixed: back to dispatched (same worker unless another is named); counts as rework."""
+    """Not fixed: back to dispatched (same worker unless another is named); counts as rework.
+
+    Service levels: the deadlines stay measured from creation (docs/workorders.md), so the
+    rework races against the original completion deadline, usually gone already. The order keeps
+    its `breached` flag and its sla_level: the sweep goes on from there, escalating a level not
+    reached before (a job finished on time, reopened after its deadline, is reported as a breach
+    once), never one reported already (a breached order is not reported to the director again
+    for each rework; the reopen itself tells the worker). See docs/servicedesk-rules.md."""
     _require((reason or "").strip(), "reason", _("Say what is still wrong."))
     with transaction.atomic():
         order = _locked(order, version)
@@ -535,7 +594,9 @@ def comment(order: WorkOrder, *, by, text: str) -> WorkOrderEvent:
 
 
 def change(order: WorkOrder, *, by, priority=None, category=None, location=None, version=None) -> WorkOrder:
-    """Correct priority, category or location of an open order; deadlines follow."""
+    """Correct priority, category or location of an open order; deadlines follow, and so does the
+    service level state (sla.reassess): back down when the new targets leave more time, up — with
+    the escalation recorded now — when they are already at 80 % or past."""
     with transaction.atomic():
         order = _locked(order, version)
         if order.status not in OPEN_STATUSES:
@@ -560,8 +621,20 @@ def change(order: WorkOrder, *, by, priority=None, category=None, location=None,
         if not fields:
             return order
         compute_deadlines(order)
+        now = _now()
+        was_breached, escalation = order.breached, None
+        if "priority" in fields or "category" in fields:
+            # New targets: the service level state follows them (see sla.reassess). A new place
+            # keeps the targets, and the sweep's once-per-level record with them.
+            escalation = sla.reassess(order, now)
+            fields += ["sla_level", "breached"]
         _save(order, *fields, "response_due", "arrival_due", "completion_due")
-        _event(order, EventKind.CHANGED, by, changes={k: [str(a), str(b)] for k, (a, b) in changes.items()})
+        changes = {k: [str(a), str(b)] for k, (a, b) in changes.items()}
+        if order.breached != was_breached:
+            changes["breached"] = [was_breached, order.breached]
+        _event(order, EventKind.CHANGED, by, changes=changes, at=now)
+        if escalation is not None:
+            sla.record_escalation(order, escalation, now)
         return order
 
 

@@ -148,9 +148,11 @@ def test_a_worker_may_work_only_their_own_assigned_orders(cast, orders):
     own, others = orders.assigned_to_worker, orders.assigned_to_plumber
     for action in ACTIONS:
         assert may_act(cast.worker, own, action) == (action in WORK | {"comment"}), action
-        assert may_act(cast.worker, others, action) == (action == "comment"), action
-    # Nor does the team's order make it theirs until the leader names them.
+        # Another worker's order, of another team, is out of their scope: not even a comment.
+        assert not may_act(cast.worker, others, action), action
+    # Nor does the team's order make it theirs until the leader names them (they may comment on it).
     assert not may_act(cast.worker, orders.for_workers_team, "start")
+    assert may_act(cast.worker, orders.for_workers_team, "comment")
 
 
 def test_a_worker_is_refused_another_workers_order_and_nothing_changes(cast, orders):

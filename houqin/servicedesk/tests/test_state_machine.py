@@ -127,6 +127,10 @@ class WorkOrderMachine(RuleBasedStateMachine):
             return m.status == S.NEW
         if actor in ("worker", "other_worker") and action in WORK_ACTIONS:
             return m.assignee == self.world.people[actor].pk
+        if actor in ("worker", "other_worker") and action == "comment":
+            # Only on an order in their scope: assigned to them or to their team.
+            person = self.world.people[actor]
+            return m.assignee == person.pk or m.team == person.team_id
         return action in ROLE_ACTIONS[actor]
 
     def expected_refusal(self, action, actor, *, bad_input=False, stale=False, bad_in_lock=False):
@@ -428,8 +432,9 @@ class WorkOrderMachine(RuleBasedStateMachine):
         if order.status == S.ON_HOLD:
             assert order.hold_started_at is not None and order.hold_reason
             assert order.status_before_hold == m.before_hold
-        elif order.status != S.CANCELLED:
-            assert order.hold_started_at is None and not order.status_before_hold
+        else:
+            # Resumed or cancelled, the hold is over (a cancel ends it too).
+            assert order.hold_started_at is None and not order.status_before_hold and not order.hold_reason
         # A rating comes with a follow-up (or the auto-close policy) and leaves with a reopen.
         assert (order.rating is not None) == m.rated == (order.followed_up_at is not None)
         if order.status == S.FOLLOWED_UP:
