@@ -6,25 +6,25 @@ call-back workbench ("callbacks", "callback_record"). Included by houqin/service
 from django.urls import path
 
 from houqin.core.transfer_views import ExportView
-from houqin.servicedesk import desk_views
+from houqin.servicedesk.desk import board, callbacks, console, order_list, order_page
 
 urlpatterns = [
-    path("orders/", desk_views.order_list, name="order_list"),
-    path("orders/export/", ExportView.as_view(transfer=desk_views.ORDER_FILES), name="order_export"),
-    path("orders/<int:pk>/", desk_views.order_detail, name="order_detail"),
-    path("orders/<int:pk>/<slug:action>/", desk_views.order_action, name="order_action"),
-    path("desk/", desk_views.desk, name="desk"),
-    path("desk/lookup/", desk_views.desk_lookup, name="desk_lookup"),
-    path("desk/assist/", desk_views.desk_assist, name="desk_assist"),
-    path("desk/calls/", desk_views.desk_calls, name="desk_calls"),
-    path("desk/calls/<int:pk>/take/", desk_views.desk_take_call, name="desk_take_call"),
-    path("desk/queue/", desk_views.desk_queue, name="desk_queue"),
-    path("desk/queue/<int:pk>/accept/", desk_views.desk_queue_accept, name="desk_queue_accept"),
-    path("desk/categories/", desk_views.category_pick, name="category_pick"),
-    path("board/", desk_views.board, name="board"),
-    path("board/orders/<int:pk>/assign/", desk_views.board_assign, name="board_assign"),
-    path("board/orders/<int:pk>/transfer/", desk_views.board_transfer, name="board_transfer"),
-    path("board/people/<int:pk>/duty/", desk_views.board_duty, name="board_duty"),
-    path("callbacks/", desk_views.callbacks, name="callbacks"),
-    path("callbacks/<int:pk>/", desk_views.callback_record, name="callback_record"),
+    path("orders/", order_list.order_list, name="order_list"),
+    path("orders/export/", ExportView.as_view(transfer=order_list.ORDER_FILES), name="order_export"),
+    path("orders/<int:pk>/", order_page.order_detail, name="order_detail"),
+    path("orders/<int:pk>/<slug:action>/", order_page.order_action, name="order_action"),
+    path("desk/", console.desk, name="desk"),
+    path("desk/lookup/", console.desk_lookup, name="desk_lookup"),
+    path("desk/assist/", console.desk_assist, name="desk_assist"),
+    path("desk/calls/", console.desk_calls, name="desk_calls"),
+    path("desk/calls/<int:pk>/take/", console.desk_take_call, name="desk_take_call"),
+    path("desk/queue/", console.desk_queue, name="desk_queue"),
+    path("desk/queue/<int:pk>/accept/", console.desk_queue_accept, name="desk_queue_accept"),
+    path("desk/categories/", console.category_pick, name="category_pick"),
+    path("board/", board.board, name="board"),
+    path("board/orders/<int:pk>/assign/", board.board_assign, name="board_assign"),
+    path("board/orders/<int:pk>/transfer/", board.board_transfer, name="board_transfer"),
+    path("board/people/<int:pk>/duty/", board.board_duty, name="board_duty"),
+    path("callbacks/", callbacks.callbacks, name="callbacks"),
+    path("callbacks/<int:pk>/", callbacks.callback_record, name="callback_record"),
 ]

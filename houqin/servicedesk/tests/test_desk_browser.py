@@ -1,14 +1,22 @@
 """In Chromium: an agent takes a phone request by keyboard — number, location by pinyin, category,
-accept and dispatch — and opens the order; a call pushed by the telephone system pops up."""
+accept and dispatch — and opens the order; a call pushed by the telephone system pops up; the
+dispatch board refreshes without losing a reassignment being made."""
 
 import time
 
 import pytest
 
 from houqin.org.tests.factories import DirectoryEntryFactory
-from houqin.servicedesk import telephony
+from houqin.servicedesk import services, telephony
 from houqin.servicedesk.models import EventKind, Status, WorkOrder
-from houqin.servicedesk.tests.test_desk_support import make_building, make_category, make_room, make_team, make_worker
+from houqin.servicedesk.tests.test_desk_support import (
+    accepted_order,
+    make_building,
+    make_category,
+    make_room,
+    make_team,
+    make_worker,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -108,3 +116,27 @@ def test_a_call_from_the_telephone_system_pops_up_and_fills_the_form(browser_pag
     assert page.input_value("#id_requester_phone") == "6101"
     assert page.input_value("#id_requester_name") == "心内科护士站"
     assert "心内科护士站" in page.inner_text("#desk-caller")
+
+
+def test_the_board_keeps_its_reassign_drop_downs_when_it_refreshes(browser_page, cast, desk_world):
+    # The drop-down of every reassign box vanished at the board's first refresh (15 seconds).
+    page = browser_page
+    team = desk_world["worker"].team
+    other = make_worker(cast, team, "李师傅")
+    order = accepted_order(cast, desk_world["category"])
+    order = services.dispatch(order, by=cast.agent, assignee=desk_world["worker"])
+    log_in(page, "dispatcher")
+    page.goto(page.base + f"/servicedesk/board/?team={team.code}")
+    box = f"details[id^='reassign-box-{order.pk}']"
+    page.click(f"{box} summary")
+    page.select_option(f"{box} select", str(other.pk))
+
+    # The refresh the board makes every 15 seconds, now.
+    page.evaluate("htmx.ajax('GET', document.querySelector('#board').getAttribute('hx-get'), '#board')")
+    page.wait_for_timeout(300)
+
+    assert page.locator(f"{box} select").count() == 1  # kept, open, with the choice made
+    page.click(f"{box} button[type=submit]")
+    page.wait_for_selector("#board .alert-success")
+    order.refresh_from_db()
+    assert order.assignee == other

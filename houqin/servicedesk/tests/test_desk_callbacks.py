@@ -4,7 +4,7 @@ the call that did not get through."""
 import pytest
 from django.urls import reverse
 
-from houqin.servicedesk.desk_views import callback_queue
+from houqin.servicedesk.desk.callbacks import callback_queue
 from houqin.servicedesk.models import EventKind, FollowUpMethod, Status
 from houqin.servicedesk.tests.test_desk_support import completed_order, make_category, make_team, make_worker
 
@@ -116,3 +116,12 @@ def test_an_order_rated_meanwhile_by_its_requester_is_not_rated_twice(cast, clie
 
 def test_a_department_user_may_not_call_back(cast, client_for):
     assert client_for(cast.department_user).get(CALLBACKS).status_code == 403
+
+
+def test_a_mangled_order_link_shows_the_first_order_to_call(cast, client_for, world):
+    first = completed_order(cast, world["category"], world["worker"], requester_phone="13900000001")
+    client = client_for(cast.agent)
+
+    for mangled in ("abc", "²", "12a", "99999999999999999999999"):
+        response = client.get(CALLBACKS, {"order": mangled})
+        assert response.status_code == 200 and response.context["order"] == first

@@ -237,3 +237,11 @@ def test_a_poll_after_the_session_ended_sends_the_whole_page_to_the_login(client
 
     assert response.status_code == 401 and response["HX-Redirect"].startswith(reverse("accounts:login"))
     assert "next=/servicedesk/desk/" in response["HX-Redirect"]
+
+
+def test_a_mangled_link_opens_the_empty_console(cast, client_for, world):
+    client = client_for(cast.agent)
+
+    for mangled in ("abc", "²", "99999999999999999999999"):
+        response = client.get(DESK, {"call": mangled, "recorded": mangled})
+        assert response.status_code == 200 and response.context["recorded"] is None

@@ -1,11 +1,13 @@
 """The order list and the order page with its actions: scope, query counts, conflicts, refusals."""
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from houqin.servicedesk import services
+from houqin.servicedesk import services, sla
 from houqin.servicedesk.models import EventKind, Status, WorkOrder
 from houqin.servicedesk.tests.test_desk_support import (
     accepted_order,
@@ -224,3 +226,18 @@ def test_the_export_gives_the_filtered_rows(cast, client_for, world):
     text = response.content.decode("utf-8-sig")
     assert response.status_code == 200 and "导出我" in text and "不导出" not in text
     assert WorkOrder.objects.count() == 2
+
+
+def test_the_timeline_names_the_deadline_and_the_parts_used_in_the_pages_language(cast, client_for, world):
+    # Keys of an event that are no field of the order were shown as they are stored, in English.
+    order = accepted_order(cast, world["category"])
+    sla.sweep(now=order.response_due + datetime.timedelta(minutes=1))
+    order = services.dispatch(WorkOrder.objects.get(pk=order.pk), by=cast.agent, assignee=world["worker"])
+    order = services.start(order, by=cast.dispatcher)
+    parts = [{"item": "LED-18W", "quantity": "2"}]
+    services.complete(order, by=cast.dispatcher, note="换了灯管", labor_minutes=20, parts=parts)
+
+    page = client_for(cast.agent).get(reverse("servicedesk:order_detail", args=[order.pk])).content.decode()
+
+    assert "时限:" in page and "Target" not in page
+    assert "所用配件:" in page and "LED-18W × 2" in page and "quantity" not in page
