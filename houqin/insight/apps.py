@@ -11,3 +11,6 @@ class InsightConfig(AppConfig):
         from houqin.insight import measures
 
         measures.install_sqlite_functions()
+
+        from houqin.insight import dashboard_menu  # noqa: F401  (sidebar: dashboard, big screen, wall displays)
+        from houqin.insight import menu as kpi_menu  # noqa: F401  (sidebar: KPIs)

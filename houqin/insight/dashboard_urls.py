@@ -1,3 +1,9 @@
-"""URLs of the dashboard pages."""
+"""URLs of the dashboard pages: the director's dashboard at /insight/ ("insight:dashboard")."""
 
-urlpatterns = []
+from django.urls import path
+
+from houqin.insight import dashboard_views
+
+urlpatterns = [
+    path("", dashboard_views.dashboard, name="dashboard"),
+]

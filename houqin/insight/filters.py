@@ -37,7 +37,9 @@ class KpiFilterSet(django_filters.FilterSet):
     team = RefFilter(Team, label=_("team"))
     worker = RefFilter(Person, field_name="assignee", label=_("worker"))
     contractor = ContractorFilter(label=_("contractor"))
-    channel = django_filters.MultipleChoiceFilter(choices=Channel.choices, label=_("channel"))
+    # A column of the order itself, so no DISTINCT: on a DISTINCT queryset the repeat-fault
+    # aggregate (an Exists on the outer order) fails with "no such column".
+    channel = django_filters.MultipleChoiceFilter(choices=Channel.choices, label=_("channel"), distinct=False)
 
     class Meta:
         model = WorkOrder

@@ -15,15 +15,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db import connections
 from django.db.models import (
     Avg,
     Case,
     Count,
+    DateField,
+    DateTimeField,
     DecimalField,
     Exists,
     ExpressionWrapper,
     F,
     FloatField,
+    Func,
     OuterRef,
     Q,
     QuerySet,
@@ -132,8 +136,13 @@ def cutoff(period: Period, now: datetime.datetime | None = None) -> datetime.dat
 def backlog_q(moment: datetime.datetime) -> Q:
     """Orders created before `moment` and neither completed nor cancelled by then. (A reopened
     order has no completion time until it is completed again, so it counts as open.)"""
-    return Q(created__lt=moment) & (
-        Q(status__in=OPEN_STATUSES) | Q(completed_at__gte=moment) | Q(cancelled_at__gte=moment)
+    # Written as three branches, each with its own "created before": SQLite then reads the three
+    # small index ranges (open statuses, completed or cancelled since) instead of every order
+    # created before the moment, which is nearly all of them.
+    return (
+        Q(created__lt=moment, status__in=OPEN_STATUSES)
+        | Q(created__lt=moment, completed_at__gte=moment)
+        | Q(created__lt=moment, cancelled_at__gte=moment)
     )
 
 
@@ -188,6 +197,27 @@ def points():
     )
 
 
+class _DaysBefore(Func):
+    """A time so many days earlier. On SQLite with its own date functions, where Django's date
+    arithmetic calls a Python function per row (here: per order, in the repeat-fault probe); whole
+    days off a UTC time leave its time of day, fraction included, as it was."""
+
+    output_field = DateTimeField()
+
+    def __init__(self, expression, days: int):
+        super().__init__(expression)
+        self.days = int(days)
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.get_source_expressions()[0])
+        return f"({sql} - %s)", (*params, datetime.timedelta(days=self.days))
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.get_source_expressions()[0])
+        shifted = f"strftime('%%Y-%%m-%%d %%H:%%M:%%S', substr({sql}, 1, 19), '-{self.days} days')"
+        return f"({shifted} || substr({sql}, 20))", (*params, *params)
+
+
 def repeat_q() -> Q:
     """An earlier order (not a merged duplicate) of the same category at the same place within
     the window before this one."""
@@ -195,7 +225,7 @@ def repeat_q() -> Q:
         location=OuterRef("location"),
         category=OuterRef("category"),
         created__lt=OuterRef("created"),
-        created__gte=OuterRef("created") - REPEAT_WINDOW,
+        created__gte=_DaysBefore(OuterRef("created"), REPEAT_WINDOW.days),
         duplicate_of__isnull=True,
     )
     return Q(location__isnull=False, duplicate_of__isnull=True) & Q(Exists(earlier))
@@ -401,8 +431,31 @@ def volume_by(created: QuerySet, dimension: str) -> list[dict]:
 # --- series and breakdowns (dashboards, performance) -----------------------------------------------
 
 
-def _local_day(field: str):
-    return TruncDate(field, tzinfo=timezone.get_default_timezone())
+class _ShiftedDate(Func):
+    """The local date of a time on SQLite, which keeps times as UTC text: the zone's offset added
+    natively, where TruncDate calls a Python function per row. Whole seconds only (SQLite rounds
+    a fraction to milliseconds, which could carry a time a hair before midnight into the next
+    day); the offset is whole minutes, so the date is the same."""
+
+    output_field = DateField()
+
+    def __init__(self, field: str, minutes: int):
+        super().__init__(F(field))
+        self.minutes = int(minutes)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.get_source_expressions()[0])
+        return f"date(substr({sql}, 1, 19), '{self.minutes:+d} minutes')", params
+
+
+def _local_day(field: str, orders: QuerySet, period: Period):
+    zone = timezone.get_default_timezone()
+    if connections[orders.db].vendor == "sqlite":
+        # Where the zone keeps one offset all through the period (no daylight saving change).
+        offsets = {Period.day(day).start.utcoffset() for day in period.dates()} | {period.end.utcoffset()}
+        if len(offsets) == 1:
+            return _ShiftedDate(field, offsets.pop().total_seconds() // 60)
+    return TruncDate(field, tzinfo=zone)
 
 
 def daily(orders: QuerySet, period: Period) -> list[dict]:
@@ -410,14 +463,14 @@ def daily(orders: QuerySet, period: Period) -> list[dict]:
     Two grouped queries; days without orders are present with zeros / None."""
     created = (
         created_in(orders, period)
-        .annotate(day=_local_day("created"))
+        .annotate(day=_local_day("created", orders, period))
         .values("day")
         .annotate(**created_aggregates())
         .order_by("day")
     )
     completed = (
         completed_in(orders, period)
-        .annotate(day=_local_day("completed_at"))
+        .annotate(day=_local_day("completed_at", orders, period))
         .values("day")
         .annotate(**{key: value for key, value in completed_aggregates().items() if key != "points"})
         .order_by("day")
@@ -486,20 +539,20 @@ def by_worker(orders: QuerySet, period: Period) -> list[dict]:
 
 def by_team(orders: QuerySet, period: Period, now=None) -> list[dict]:
     """Per team: completed-order figures of the period and the backlog/overdue at its end."""
-    rows = (
-        completed_in(orders, period)
-        .filter(team__isnull=False)
-        .values("team", "team__code", "team__name")
-        .annotate(**completed_aggregates())
-    )
+    # The orders without a team are grouped too and left out here, and the backlog is picked by id
+    # first: asked for "team is not null" or to group the backlog directly, SQLite reads the whole
+    # table in team order instead of the few small index ranges.
+    rows = completed_in(orders, period).values("team", "team__code", "team__name").annotate(**completed_aggregates())
     moment = cutoff(period, now)
+    open_then = orders.filter(backlog_q(moment)).values("pk")
     backlog = {
         row["team"]: row
-        for row in orders.filter(backlog_q(moment), team__isnull=False)
+        for row in WorkOrder.objects.filter(pk__in=open_then)
         .values("team", "team__code", "team__name")
         .annotate(open=Count("pk"), overdue=Count("pk", filter=past_deadline_q(moment)))
+        if row["team"] is not None
     }
-    teams = {row["team"]: row for row in rows}
+    teams = {row["team"]: row for row in rows if row["team"] is not None}
     result = []
     for team_id in sorted(set(teams) | set(backlog), key=lambda pk: (teams.get(pk) or backlog.get(pk))["team__code"]):
         row = teams.get(team_id)
@@ -540,3 +593,94 @@ def repeat_locations(orders: QuerySet, period: Period, limit: int = 10) -> list[
         }
         for row in rows
     ]
+
+
+# --- the live picture (big screen) ---------------------------------------------------------------
+
+
+def by_status(orders: QuerySet) -> dict[str, int]:
+    """How many of these orders are in each status now (status → count, statuses without orders
+    left out). One query; pass e.g. created_in(orders, Period.today()) for today's orders."""
+    return dict(orders.order_by().values("status").annotate(count=Count("pk")).values_list("status", "count"))
+
+
+def overdue_minutes(order: WorkOrder, moment: datetime.datetime) -> int:
+    """How long an open order has been past a deadline at `moment`, in whole minutes: since the
+    first deadline whose step was not done by then (the same rule as past_deadline_q); 0 when
+    none has passed."""
+    missed = []
+    if (
+        order.response_due
+        and order.response_due < moment
+        and (not order.dispatched_at or order.dispatched_at >= moment)
+    ):
+        missed.append(order.response_due)
+    if order.arrival_due and order.arrival_due < moment and (not order.arrived_at or order.arrived_at >= moment):
+        missed.append(order.arrival_due)
+    if order.completion_due and order.completion_due < moment:
+        missed.append(order.completion_due)
+    return int((moment - min(missed)).total_seconds() // 60) if missed else 0
+
+
+def backlog_by_place(orders: QuerySet, places, now=None) -> list[dict]:
+    """Open and overdue orders now within each of `places` (locations, e.g. the buildings of a
+    site: a place counts the orders of its whole subtree), in the order given, plus one last row
+    with place None for the open orders under none of them (or without a location). One query:
+    the backlog grouped by location, summed up the tree here."""
+    moment = cutoff(Period.today(), now)
+    rows = (
+        orders.filter(backlog_q(moment))
+        .order_by()
+        .values("location__tree_path")
+        .annotate(open=Count("pk"), overdue=Count("pk", filter=past_deadline_q(moment)))
+    )
+    places = list(places)
+    totals = {place.pk: {"place": place, "open": 0, "overdue": 0} for place in places}
+    elsewhere = {"place": None, "open": 0, "overdue": 0}
+    # The deepest place first, so that a place inside another counts only once, in the inner one.
+    by_depth = sorted(places, key=lambda place: len(place.tree_path), reverse=True)
+    for row in rows:
+        path = row["location__tree_path"] or ""
+        target = next((totals[p.pk] for p in by_depth if path and path.startswith(p.tree_path)), elsewhere)
+        target["open"] += row["open"]
+        target["overdue"] += row["overdue"]
+    return [totals[place.pk] for place in places] + [elsewhere]
+
+
+def complaints_by_team(orders: QuerySet, period: Period) -> dict[int, int]:
+    """Complaint orders created in the period, per team they were handed to (team id → count): a
+    team's complaints, as by_worker's `complaints` are a worker's."""
+    return dict(
+        created_in(orders, period)
+        .filter(COMPLAINT, team__isnull=False)
+        .order_by()
+        .values("team")
+        .annotate(count=Count("pk"))
+        .values_list("team", "count")
+    )
+
+
+# --- one order (the monthly report's lists) ---------------------------------------------------------
+
+TARGETS = (
+    ("response", "response_due", "dispatched_at"),
+    ("arrival", "arrival_due", "arrived_at"),
+    ("completion", "completion_due", "completed_at"),
+)
+
+
+def missed_targets(order: WorkOrder, moment: datetime.datetime | None = None) -> list[str]:
+    """The targets ("response", "arrival", "completion") an order missed: its step done after the
+    deadline (the rule of LATE), or, given `moment`, not done by then with the deadline passed
+    (the rule of past_deadline_q, for an order open at `moment`)."""
+    missed = []
+    for target, due_field, done_field in TARGETS:
+        due, done = getattr(order, due_field), getattr(order, done_field)
+        if due is None:
+            continue
+        if done is not None and (moment is None or done < moment):
+            if done > due:
+                missed.append(target)
+        elif moment is not None and due < moment:
+            missed.append(target)
+    return missed
