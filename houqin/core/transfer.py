@@ -35,7 +35,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from houqin.core.audit import record_security_event
-from houqin.core.exceptions import ValidationError
+from houqin.core.exceptions import ConflictError, ValidationError
 from houqin.core.models import SecurityEventKind
 from houqin.core.services import save_form
 from houqin.core.specs import ModelSpec
@@ -789,10 +789,14 @@ class _RowImporter:
             return
         try:
             with transaction.atomic():
-                save_form(form, by=self.user, note="import")
+                # A model whose saves need more than save_form names its service (a location's new parent).
+                self.transfer.spec.extra.get("save", save_form)(form, by=self.user, note="import")
         except ValidationError as exc:
             for message in exc.messages:
                 self.error(number, None, message)
+            return
+        except ConflictError as exc:
+            self.error(number, None, str(exc))
             return
         except DatabaseError as exc:
             logger.info("import row %s failed: %r", number, exc)

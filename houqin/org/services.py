@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 
 from houqin.core.audit import AuditAction, record_change
 from houqin.core.exceptions import ConflictError
+from houqin.core.services import save_form
 from houqin.org.models import DirectoryEntry, Location, Person
 
 # Model errors that the caller of move_location() can only fix by choosing another parent.
@@ -86,6 +87,29 @@ def move_location(location: Location, *, parent: Location | None, name: str, by)
         record_change(current, AuditAction.MOVE, by=by, changes=changes, note=note)
     location.refresh_from_db()
     return current
+
+
+def save_location(form, *, by, note: str = "") -> Location:
+    """Save a validated LocationForm (API, import). A new parent goes through move_location() —
+    its locks, cycle check and site change, the subtree's paths and one "move" audit row — after
+    save_form() has saved and audited the other fields where the location stands, so that the
+    move checks the kind the location is given.
+
+    Raises what move_location() raises: ValidationError keyed by "parent" or "name", and
+    ConflictError when the destination was moved by someone else meanwhile; nothing is kept then.
+    """
+    location = form.instance
+    if location._state.adding:
+        return save_form(form, by=by, note=note)
+    with transaction.atomic():
+        stored = Location.objects.filter(pk=location.pk).values("parent_id", "name", "site_id").first()
+        if stored is None or location.parent_id == stored["parent_id"]:
+            return save_form(form, by=by, note=note)
+        parent, name = location.parent, location.name
+        location.parent_id, location.name, location.site_id = stored["parent_id"], stored["name"], stored["site_id"]
+        save_form(form, by=by, note=note)
+        move_location(location, parent=parent, name=name, by=by)
+    return location
 
 
 def _path_ids(tree_path: str) -> list[int]:

@@ -1,5 +1,5 @@
 from houqin.core.specs import ModelSpec, register_spec
-from houqin.org import filters, forms, models
+from houqin.org import filters, forms, models, services
 
 SITE = register_spec(ModelSpec(models.Site, forms.SiteForm, filters.SiteFilterSet, "site", "sites"))
 LOCATION = register_spec(
@@ -11,6 +11,8 @@ LOCATION = register_spec(
         "locations",
         select_related=("site", "parent", "department"),
         sortable=("code", "name", "kind", "tree_path"),
+        # The API and imports save through it, so that a new parent moves the subtree like the move page.
+        extra={"save": services.save_location},
     )
 )
 DEPARTMENT = register_spec(

@@ -14,9 +14,10 @@ import subprocess
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone, translation
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from houqin.core import tasks
 from houqin.core.models import AuditEntry, ImportJob, ImportJobStatus, SecurityEvent, SecurityEventKind
@@ -202,10 +203,13 @@ def test_the_uploaders_permissions_are_checked_again_when_the_job_runs(cast):
     assert not Trade.objects.exists()
 
 
-@pytest.mark.skipif(
-    connection.vendor == "postgresql",
-    reason="db_worker closes the test's PostgreSQL connection after its batch; to be rewritten with a kept-open connection",
-)
+TASK_PATH = "houqin.core.tasks.run_import_job"
+
+
+# Committed for real (no test transaction around it), as in production: the worker claims the
+# task, runs it and records the result in transactions of its own, and may close and reopen the
+# database connection between tasks, which a test transaction would not survive on PostgreSQL.
+@pytest.mark.django_db(transaction=True)
 def test_the_database_backend_queues_the_job_for_the_worker(cast, client_for, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     client = client_for(cast.system_admin)
@@ -215,12 +219,17 @@ def test_the_database_backend_queues_the_job_for_the_worker(cast, client_for, se
     assert job.status == ImportJobStatus.QUEUED
     assert job.content
     assert not Trade.objects.exists()
+    queued = DBTaskResult.objects.get()
+    assert (str(queued.pk), queued.status, queued.task_path) == (job.task_id, TaskResultStatus.READY, TASK_PATH)
 
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
 
     job.refresh_from_db()
     assert job.status == ImportJobStatus.SUCCEEDED
     assert Trade.objects.count() == 5
+    queued.refresh_from_db()
+    assert queued.status == TaskResultStatus.SUCCESSFUL and queued.worker_ids
+    assert queued.return_value == ImportJobStatus.SUCCEEDED
 
 
 # --- the job page ------------------------------------------------------------------------------
