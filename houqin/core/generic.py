@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import F
@@ -30,7 +30,7 @@ from django.views import View
 from django_filters.filters import BooleanFilter, MultipleChoiceFilter
 
 from houqin.core.audit import history_for
-from houqin.core.exceptions import InUseError
+from houqin.core.exceptions import ConflictError, InUseError
 from houqin.core.filters import RefFilter
 from houqin.core.services import delete_object, save_form
 from houqin.core.specs import ModelSpec, all_specs
@@ -787,7 +787,16 @@ class ObjectEditView(SpecView):
         form = self.get_form(instance)
         if not form.is_valid():
             return self.render_form(form, instance)
-        obj = save_form(form, by=request.user)
+        # A model may have its own save service (a location's new parent moves its subtree).
+        save = self.spec.extra.get("save", save_form)
+        try:
+            obj = save(form, by=request.user)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+            return self.render_form(form, instance)
+        except ConflictError as exc:
+            form.add_error(None, str(exc))
+            return self.render_form(form, instance, status=409)
         if instance is None:
             messages.success(
                 request,
@@ -849,3 +858,12 @@ __all__ = [
     "show_value",
     "spec_for_model",
 ]
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    """A service's ValidationError shown on the form: on the field it names when the form has it."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, texts in error.message_dict.items():
+        form.add_error(name if name in form.fields else None, texts)

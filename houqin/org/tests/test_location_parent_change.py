@@ -198,3 +198,44 @@ def test_an_import_row_whose_destination_moved_meanwhile_is_an_error_not_a_crash
     ]
     assert fresh(room)[0].full_name == "本部院区 / 门诊楼 / 3F / 312"
     assert not AuditEntry.objects.filter(object_id=str(floor.pk)).exists()
+
+
+# --- the edit page ----------------------------------------------------------------------------------
+
+
+def edit_data(location, **changes) -> dict:
+    data = {
+        "code": location.code,
+        "name": location.name,
+        "kind": location.kind,
+        "site": location.site_id,
+        "parent": location.parent_id or "",
+        "is_active": "on",
+    }
+    data.update(changes)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def test_the_edit_page_moves_the_subtree_and_audits_a_move(client_for, cast, tree):
+    campus, _clinic, floor, room, _bed, ward = tree
+    client = client_for(cast.system_admin)
+
+    response = client.post(f"/org/locations/{floor.pk}/edit/", edit_data(floor, parent=ward.pk))
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    (room,) = fresh(room)
+    assert room.tree_path == f"/{campus.pk}/{ward.pk}/{floor.pk}/{room.pk}/"
+    assert room.full_name == "本部院区 / 住院楼 / 3F / 312"
+    assert AuditEntry.objects.filter(object_id=str(floor.pk), action=AuditAction.MOVE).exists()
+
+
+def test_the_edit_page_refuses_a_move_under_its_own_child(client_for, cast, tree):
+    campus, clinic, _floor, room, _bed, _ward = tree
+    client = client_for(cast.system_admin)
+
+    response = client.post(f"/org/locations/{clinic.pk}/edit/", edit_data(clinic, parent=room.pk))
+
+    assert response.status_code == 200
+    assert "parent" in response.context["form"].errors
+    (clinic,) = fresh(clinic)
+    assert clinic.parent_id == campus.pk
