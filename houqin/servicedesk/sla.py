@@ -73,10 +73,11 @@ def reassess(order: WorkOrder, now: datetime.datetime) -> Clock | None:
     """Set sla_level and breached to what the order's deadlines imply at `now`; for an order
     whose deadlines were just recomputed (services.change: another priority or category).
 
-    - Less pressing than before (e.g. urgent → normal): the level goes back down and `breached`
-      is cleared unless a deadline of the new targets was missed too, so the sweep warns and
-      escalates again for the new targets, once per level. The SLA events already on the
-      timeline stay: they are the history of the old targets.
+    - Less pressing than before (e.g. urgent → normal): the level goes back down, so the sweep
+      warns and escalates again for the new targets, once per level. `breached` stays set once
+      it was set: a breach that was reported cannot be undone by lowering the priority afterwards
+      (the on-time KPI compares the times with the deadlines in force, not this flag). The SLA
+      events already on the timeline stay: they are the history of the old targets.
     - More pressing (already at 80 % or past a new target): the level rises here, and the
       returned clock tells the caller to record the escalation (record_escalation) in the same
       transaction, as the sweep would have — a breach that arrives with a change, rather than
@@ -94,7 +95,7 @@ def reassess(order: WorkOrder, now: datetime.datetime) -> Clock | None:
     level = clock.level if clock is not None else LEVEL_OK
     previous = order.sla_level
     order.sla_level = level
-    order.breached = level == LEVEL_BREACH or missed_a_met_target(order)
+    order.breached = order.breached or level == LEVEL_BREACH or missed_a_met_target(order)
     return clock if level > previous else None
 
 
