@@ -89,7 +89,9 @@ class BodyFormat(models.TextChoices):
 # order in a complaint category, sent in addition to "created").
 COMPLAINT = "complaint"
 TEST = "test"
-EVENT_CHOICES = [*EventKind.choices, (COMPLAINT, _("new complaint"))]
+# "monthly_report": the finished month's logistics report (houqin/reports), sent to the channels subscribed.
+MONTHLY_REPORT = "monthly_report"
+EVENT_CHOICES = [*EventKind.choices, (COMPLAINT, _("new complaint")), (MONTHLY_REPORT, _("monthly report ready"))]
 DEFAULT_EVENTS = [
     EventKind.DISPATCHED.value,
     EventKind.COMPLETED.value,

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from houqin.core.models import TimeStampedModel
+from houqin.insight.periods import Period
 
 
 class ReportStatus(models.TextChoices):
@@ -32,6 +33,8 @@ class MonthlyReport(TimeStampedModel):
         related_name="+",
     )
     error = models.TextField(_("error"), blank=True)
+    # Set when the directors were sent the finished month's report, so that they are sent it once.
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("monthly report")
@@ -40,3 +43,24 @@ class MonthlyReport(TimeStampedModel):
 
     def __str__(self):
         return f"{self.month:%Y-%m}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+    @property
+    def period(self) -> Period:
+        return Period.month_of(self.month)
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == ReportStatus.READY and bool(self.workbook) and bool(self.pdf)
+
+    @property
+    def is_complete(self) -> bool:
+        """Generated after the month was over (not a report of the month so far)."""
+        return self.generated_at is not None and self.generated_at >= self.period.end
+
+    @property
+    def status_colour(self) -> str:
+        return {"pending": "blue", "ready": "green", "failed": "red"}[self.status]
