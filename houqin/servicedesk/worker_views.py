@@ -356,7 +356,8 @@ def scan(request):
 
 
 def month_figures(person, now: datetime.datetime) -> dict:
-    """This month's completed orders of the person, their average rating and how many were on time."""
+    """This month's completed orders of the person, their average rating, how many were on time
+    and which share of them (the on-time rate, a whole percentage; None before the first)."""
     local = timezone.localtime(now)
     start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     late = (
@@ -373,6 +374,7 @@ def month_figures(person, now: datetime.datetime) -> dict:
         labour=Sum("labor_minutes"),
     )
     figures["on_time"] = figures["completed"] - figures["late"]
+    figures["on_time_rate"] = round(100 * figures["on_time"] / figures["completed"]) if figures["completed"] else None
     figures["labour_hours"] = round((figures["labour"] or 0) / 60, 1)
     figures["month"] = start
     figures["open"] = WorkOrder.objects.filter(assignee=person, status__in=OPEN_STATUSES).count()

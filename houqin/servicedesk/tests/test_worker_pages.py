@@ -377,3 +377,31 @@ def test_me_shows_the_months_figures(cast, desk, client_for):
     figures = response.context["figures"]
     assert figures["completed"] == 3 and figures["on_time"] == 2 and figures["rating"] == 4
     assert figures["labour_hours"] == 2.0 and figures["open"] == 1
+
+
+def test_me_shows_the_on_time_rate_not_a_count_called_a_rate(cast, desk, client_for):
+    for breached in (False, False, True):
+        order = services.start(desk.order(), by=cast.worker)
+        order = services.complete(order, by=cast.worker, note="好了", labor_minutes=30)
+        WorkOrder.objects.filter(pk=order.pk).update(breached=breached)
+
+    page = client_for(cast.worker).get(reverse("servicedesk:worker_me")).content.decode()
+
+    assert "67%" in page and "on-time rate (2 of 3)" in page
+
+
+def test_me_shows_no_on_time_rate_before_the_first_job_of_the_month(cast, desk, client_for):
+    response = client_for(cast.worker).get(reverse("servicedesk:worker_me"))
+
+    assert response.context["figures"]["on_time_rate"] is None and "on-time rate (0 of 0)" in response.content.decode()
+
+
+def test_the_worker_pages_lead_back_to_the_rest_of_the_site(cast, desk, client_for):
+    # A team leader opens "My jobs" from the sidebar; the phone pages had no way back.
+    client = client_for(cast.worker)
+    home = f'href="{reverse("core:home")}"'
+
+    for name in ("servicedesk:worker_jobs", "servicedesk:worker_scan", "servicedesk:worker_me"):
+        assert home in client.get(reverse(name)).content.decode()
+    job = client.get(reverse("servicedesk:worker_job", args=[desk.order().pk])).content.decode()
+    assert f'href="{reverse("servicedesk:worker_jobs")}" aria-label="Back to my jobs"' in job
