@@ -23,27 +23,49 @@ def search_key(text: str) -> str:
     Text with separators also gets compact forms of itself and of its initials, so "mzl3" and
     "门诊楼3楼" find "门诊楼 / 3楼" as well as "mzl 3" does, and "abbwb" finds "安保班(外包)".
     The full pinyin is kept compact only ("anbaobanwaibao"): each word typed is matched anywhere.
+
+    English words stay apart in the compact forms: a space between two words of Latin letters
+    is a word break, not a separator to drop. Joined, "and questions" would read "andquestions",
+    whose "dq" looks like the initials of 电气 and finds a category named "Meal orders and questions".
     """
     text = (text or "").strip()
     if not text:
         return ""
-    initials_parts, full_parts = [], []
+    pieces = _SEPARATED.split(text.lower())
+    initials_parts, compact_parts, compact_initials, full_parts = [], [], [], []
     # Pinyin never spans a separator, so each piece between them is converted (and cached) alone:
     # the pieces of a location's path repeat on thousands of rows.
-    for index, piece in enumerate(_SEPARATED.split(text.lower())):
+    for index, piece in enumerate(pieces):
         if index % 2:
             initials_parts.append(piece)
+            joint = " " if _between_words(pieces, index) else ""
+            compact_parts.append(joint)
+            compact_initials.append(joint)
+            full_parts.append(joint)
         elif piece:
             piece_initials, piece_full = _pinyin(piece)
             initials_parts.append(piece_initials)
+            compact_parts.append(piece)
+            compact_initials.append(piece_initials)
             full_parts.append(piece_full)
-    initials = "".join(initials_parts)
     parts = [text.lower()]
     # Full pinyin last: it is the longest and the least typed, so the first to lose to max_length.
-    for part in (initials, _SEPARATORS.sub("", text.lower()), _SEPARATORS.sub("", initials), "".join(full_parts)):
+    for part in ("".join(initials_parts), "".join(compact_parts), "".join(compact_initials), "".join(full_parts)):
         if part and part not in parts:
             parts.append(part)
     return " ".join(parts)
+
+
+_LATIN_WORD = re.compile(r"[a-z]+")
+
+
+def _between_words(pieces: list[str], index: int) -> bool:
+    """Whether the separator pieces[index] is a space between two English words."""
+    return (
+        any(char.isspace() for char in pieces[index])
+        and _LATIN_WORD.fullmatch(pieces[index - 1]) is not None
+        and _LATIN_WORD.fullmatch(pieces[index + 1]) is not None
+    )
 
 
 @lru_cache(maxsize=50000)

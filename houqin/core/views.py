@@ -23,13 +23,20 @@ def home(request):
 
 
 # What the page behind a label offers, added by the apps above core (the service desk: "Report a
-# problem here"), so that core names none of them. Each function takes (request, target) and
-# answers {"url", "label", "icon"} or None.
+# problem here", and a worker's "I have arrived" for their jobs there), so that core names none of
+# them. Each function takes (request, target) and answers an action, a list of actions, or None.
+# An action is {"url", "label", "icon"}: a link; with "fields" ({name: value}) it is a button that
+# posts those fields to url (with the CSRF token); "detail" is a line under the label.
 _label_actions: list[Callable] = []
 
 
-def register_label_action(action: Callable) -> None:
-    if action not in _label_actions:
+def register_label_action(action: Callable, *, first: bool = False) -> None:
+    """Offer action on every label page; first=True puts it before those registered so far."""
+    if action in _label_actions:
+        return
+    if first:
+        _label_actions.insert(0, action)
+    else:
         _label_actions.append(action)
 
 
@@ -38,5 +45,11 @@ def label_redirect(request, label_code):
     target = find_label_target(label_code)
     if target is None:
         raise Http404
-    actions = [found for action in _label_actions if (found := action(request, target))]
+    actions = []
+    for action in _label_actions:
+        found = action(request, target)
+        if isinstance(found, dict):
+            actions.append(found)
+        elif found:
+            actions.extend(found)
     return render(request, "core/label_target.html", {"target": target, "actions": actions})

@@ -47,8 +47,8 @@ def _due_of(order, event) -> str:
 def personal_text(message: str, order, event) -> tuple[str, str]:
     """(title, body) of a rule's message to one person, in the active language.
 
-    message: "assigned", "team_assigned", "reopened", "completed", "sla_warning", "sla_breach",
-    "complaint"."""
+    message: "assigned", "team_assigned", "reopened", "completed", "merged" (a duplicate, to its
+    requester), "sla_warning", "sla_breach", "complaint"."""
     params = {
         "number": order.number,
         "category": order.category.name,
@@ -78,6 +78,16 @@ def personal_text(message: str, order, event) -> tuple[str, str]:
         if params["result"]:
             lines.append(params["result"])
         lines.append(_("Please rate the service, or reopen the request if the problem remains."))
+    elif message == "merged":
+        original = order.duplicate_of.number if order.duplicate_of_id and order.duplicate_of else ""
+        title = _("Your request %(number)s was merged into %(original)s") % {**params, "original": original}
+        lines.append(" · ".join(part for part in (params["category"], params["where"]) if part))
+        lines.append(
+            _(
+                "The same problem was reported before: it is handled under %(original)s. Follow it on your request's page."
+            )
+            % {"original": original}
+        )
     elif message == "sla_warning":
         title = _("Work order %(number)s is close to its %(target)s deadline") % params
         lines.append(_("Due %(due)s.") % params)

@@ -4,13 +4,15 @@
 |---|---|---|
 | dispatched, reopened | the assigned worker (the team leader when only a team was given) | inbox, SMS |
 | completed | the requester | inbox if they have an account, SMS to the order's requester phone |
+| cancelled as a duplicate (merged) | the duplicate's requester | inbox if they have an account, SMS to its requester phone |
 | sla_warning | the leader of the order's team | inbox, SMS |
 | sla_breach | every logistics director (role "director") | inbox, SMS |
 | created in a complaint category | every logistics director | inbox, SMS |
 
-SMS goes out when an enabled SMS gateway subscribes to the event ("complaint" for complaints).
-Webhooks, WeCom robots and e-mail channels get every event they subscribe to. Nobody is told of
-what they did themselves. Inbox texts and SMS are in the recipient's language."""
+SMS goes out when an enabled SMS gateway subscribes to the event ("complaint" for complaints,
+"merged" for the requester of a merged duplicate). Webhooks, WeCom robots and e-mail channels get
+every event they subscribe to. Nobody is told of what they did themselves. Inbox texts and SMS are
+in the recipient's language; a requester's notification opens their request in the portal."""
 
 import logging
 import urllib.parse
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
 from houqin.notifications import messages
@@ -44,6 +47,7 @@ class Tell:
     event_key: str  # the event an SMS gateway must subscribe to
     user: object | None
     phone: str
+    to_requester: bool = False  # the inbox link opens the request in the portal, not the desk's page
 
 
 def _person_tell(person, message: str, event_key: str) -> Tell | None:
@@ -51,6 +55,23 @@ def _person_tell(person, message: str, event_key: str) -> Tell | None:
         return None
     user = person.user if person.user_id and person.user.is_active else None
     return Tell(message, event_key, user, person.phone or "")
+
+
+def _requester_tell(order: WorkOrder, message: str, event_key: str) -> Tell | None:
+    """The order's requester: their account if active (inbox), and the order's phone (SMS)."""
+    requester = order.requester_user if order.requester_user_id and order.requester_user.is_active else None
+    if requester is None and not order.requester_phone:
+        return None
+    return Tell(message, event_key, requester, order.requester_phone, to_requester=True)
+
+
+def _link(order: WorkOrder, tell: Tell) -> str:
+    if tell.to_requester:
+        try:
+            return reverse("servicedesk:portal_request", args=[order.pk])
+        except NoReverseMatch:
+            pass
+    return order_path(order.pk)
 
 
 def _user_phone(user) -> str:
@@ -83,9 +104,10 @@ def tells_for(order: WorkOrder, kind: str) -> list[Tell]:
         elif order.team_id and order.team.leader_id:
             tells.append(_person_tell(order.team.leader, "team_assigned" if message == "assigned" else message, kind))
     elif kind == EventKind.COMPLETED:
-        requester = order.requester_user if order.requester_user_id and order.requester_user.is_active else None
-        if requester is not None or order.requester_phone:
-            tells.append(Tell("completed", kind, requester, order.requester_phone))
+        tells.append(_requester_tell(order, "completed", kind))
+    elif kind == EventKind.CANCELLED and order.duplicate_of_id:
+        # Merged into the original: the duplicate's requester learns where their request went.
+        tells.append(_requester_tell(order, "merged", EventKind.MERGED))
     elif kind == EventKind.SLA_WARNING:
         if order.team_id and order.team.leader_id:
             tells.append(_person_tell(order.team.leader, "sla_warning", kind))
@@ -99,7 +121,7 @@ def tells_for(order: WorkOrder, kind: str) -> list[Tell]:
 def _load(order_id: int) -> WorkOrder | None:
     return (
         WorkOrder.objects.select_related(
-            "category", "location", "team__leader__user", "assignee__user", "requester_user"
+            "category", "location", "team__leader__user", "assignee__user", "requester_user", "duplicate_of"
         )
         .filter(pk=order_id)
         .first()
@@ -129,7 +151,7 @@ def notify(order_id: int, event, kind: str) -> dict[str, int]:
                     user=tell.user,
                     title=title[:200],
                     body=body[:1000],
-                    link=order_path(order.pk),
+                    link=_link(order, tell),
                     order=order,
                     event=tell.event_key,
                 )

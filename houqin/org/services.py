@@ -134,6 +134,7 @@ def _as_move_errors(exc: ValidationError) -> ValidationError:
 # Separators people type or paste in phone numbers, full-width ones included.
 _SEPARATORS = str.maketrans("", "", " \t-().\u3000（）－")
 PHONE_PATTERN = re.compile(r"^\+?[0-9]{2,20}$")
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 MAX_CALLER_MATCHES = 20
 
 
@@ -153,33 +154,29 @@ def _without_separators(field: str):
     return expression
 
 
+def extension_candidates(phone: str) -> list[str]:
+    """The internal extensions a normalised outside number may be the direct line of: its last 4
+    and 5 digits, for a landline of 7 or more digits ("057186106101" → "6101", "06101"). A
+    hospital's direct lines are <area code><8-digit number> whose last digits are the extension.
+    Mobile numbers (11 digits from 13…19) are nobody's extension: none for them."""
+    if not phone.isdigit() or len(phone) < 7 or _MOBILE.match(phone):
+        return []
+    return [phone[-4:], phone[-5:]]
+
+
 def find_callers(phone: str, user=None) -> list[dict]:
-    """Who a normalised number belongs to: phone directory entries first (the number exactly, or
-    the number written with separators), else people whose mobile phone it is. Only what the
-    user may see: entries need org.view_directoryentry, people org.view_person and scope.
-    user=None matches against everything (the telephone system's screen-pop, shown later to
+    """Who a normalised number belongs to, first match wins:
+    1. phone directory entries with exactly this number (written with or without separators);
+    2. people whose mobile phone it is;
+    3. for an outside landline number (extension_candidates), directory entries whose number is
+       the 4–5 digit extension it ends with: "0571 8610 6101" is extension 6101's direct line.
+    Only what the user may see: entries need org.view_directoryentry, people org.view_person and
+    scope. user=None matches against everything (the telephone system's screen-pop, shown later to
     agents who may see it all); each match also carries the directory `entry` (or None)."""
+    may_see_entries = user is None or user.has_perm("org.view_directoryentry")
     matches: list[dict] = []
-    if user is None or user.has_perm("org.view_directoryentry"):
-        entries = DirectoryEntry.objects.for_user(user) if user is not None else DirectoryEntry.objects.all()
-        entries = (
-            entries.filter(is_active=True)
-            .annotate(bare_number=_without_separators("number"))
-            .filter(Q(number=phone) | Q(bare_number=phone))
-            .select_related("department", "location", "person")
-            .order_by("number", "pk")[:MAX_CALLER_MATCHES]
-        )
-        for entry in entries:
-            matches.append(
-                {
-                    "source": "directory",
-                    "who": entry.label,
-                    "department": entry.department,
-                    "location": entry.location,
-                    "person": entry.person,
-                    "entry": entry,
-                }
-            )
+    if may_see_entries:
+        matches = _directory_matches(Q(number=phone) | Q(bare_number=phone), user)
     if not matches and (user is None or user.has_perm("org.view_person")):
         people = Person.objects.for_user(user) if user is not None else Person.objects.all()
         people = (
@@ -200,4 +197,29 @@ def find_callers(phone: str, user=None) -> list[dict]:
                     "entry": None,
                 }
             )
+    extensions = extension_candidates(phone)
+    if not matches and may_see_entries and extensions:
+        matches = _directory_matches(Q(bare_number__in=extensions), user)
     return matches
+
+
+def _directory_matches(condition: Q, user) -> list[dict]:
+    entries = DirectoryEntry.objects.for_user(user) if user is not None else DirectoryEntry.objects.all()
+    entries = (
+        entries.filter(is_active=True)
+        .annotate(bare_number=_without_separators("number"))
+        .filter(condition)
+        .select_related("department", "location", "person")
+        .order_by("number", "pk")[:MAX_CALLER_MATCHES]
+    )
+    return [
+        {
+            "source": "directory",
+            "who": entry.label,
+            "department": entry.department,
+            "location": entry.location,
+            "person": entry.person,
+            "entry": entry,
+        }
+        for entry in entries
+    ]

@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -70,6 +71,20 @@ PUBLIC_EVENT_KINDS = (
     EventKind.FOLLOWED_UP,
     EventKind.CLOSED,
     EventKind.CANCELLED,
+)
+# What the requester's own timeline (portal) leaves out: the desk's internal escalations and
+# corrections. See docs/servicedesk-rules.md, "What the requester sees".
+REQUESTER_HIDDEN_KINDS = (EventKind.SLA_WARNING, EventKind.SLA_BREACH, EventKind.CHANGED)
+# The events whose note the requester reads: the result, their rating's comment, why it was
+# cancelled, what was still wrong, and comments (written for everyone who sees the order). The
+# other notes are internal: the dispatcher's word to the worker, hold notes, transfer reasons,
+# the inspector's assessment remarks.
+REQUESTER_NOTE_KINDS = (
+    EventKind.COMPLETED,
+    EventKind.FOLLOWED_UP,
+    EventKind.CANCELLED,
+    EventKind.REOPENED,
+    EventKind.COMMENT,
 )
 DONE_STATUSES = (Status.COMPLETED, Status.FOLLOWED_UP, Status.CLOSED, Status.CANCELLED)
 MOBILE_AGENTS = ("Mobile", "Android", "iPhone", "iPad", "MicroMessenger", "wxwork")
@@ -323,7 +338,7 @@ def requests_list(request):
         orders = orders.filter(status__in=OPEN_STATUSES)
     elif state == "done":
         orders = orders.filter(status__in=DONE_STATUSES)
-    orders = orders.select_related("category", "location").order_by("-created", "-id")
+    orders = orders.select_related("category", "location", "duplicate_of").order_by("-created", "-id")
     page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,
@@ -357,7 +372,38 @@ def _available(user, order) -> set[str]:
 
 
 def _orders(user):
-    return WorkOrder.objects.for_user(user).select_related("category", "location", "department", "assignee")
+    return WorkOrder.objects.for_user(user).select_related(
+        "category", "location", "department", "assignee", "duplicate_of"
+    )
+
+
+def requester_timeline(order) -> list:
+    """The order's events as its requester sees them: no internal events, and on each event
+    `requester_note`, the part of its note meant for them ("" for internal notes; for a hold, the
+    reason chosen from the list rather than the worker's note)."""
+    events = list(order.events.exclude(kind__in=REQUESTER_HIDDEN_KINDS).order_by("time", "id"))
+    for event in events:
+        if event.kind in REQUESTER_NOTE_KINDS:
+            event.requester_note = event.note
+        elif event.kind == EventKind.HELD:
+            event.requester_note = ((event.changes or {}).get("hold_reason") or [None, ""])[1] or ""
+        else:
+            event.requester_note = ""
+    return events
+
+
+def merged_into(order, user=None) -> dict | None:
+    """What the page of a duplicate shows of the original it was merged into: its number, status
+    and stages (kinds and times, as on the tracking page), never its requester's data; for a user
+    who may see the original, also the link to its page."""
+    original = order.duplicate_of if order.duplicate_of_id else None
+    if original is None:
+        return None
+    events = original.events.filter(kind__in=PUBLIC_EVENT_KINDS).only("id", "time", "kind").order_by("time", "id")
+    url = None
+    if user is not None and services.in_scope(user, original):
+        url = reverse("servicedesk:portal_request", args=[original.pk])
+    return {"order": original, "events": list(events), "url": url}
 
 
 def _render_detail(request, order, bound: dict | None = None):
@@ -374,7 +420,8 @@ def _render_detail(request, order, bound: dict | None = None):
             action_forms[action] = ACTION_FORMS[action](initial=initial, prefix=action)
     context = {
         "order": order,
-        "events": list(order.events.order_by("time", "id")),
+        "events": requester_timeline(order),
+        "merged_into": merged_into(order, request.user),
         "photos": list(order.photos.all()),
         "forms": action_forms,
         "may_complain": request.user.has_perm(ADD_PERMISSION)
@@ -449,14 +496,16 @@ def request_action(request, pk, action):
 
 
 def track(request, token):
-    """An anonymous reporter's request: its stages only, nobody's name or notes."""
+    """An anonymous reporter's request: its stages only, nobody's name or notes; for a duplicate,
+    the number, status and stages of the original it was merged into."""
     if len(token) > 64:
         raise Http404
     order = get_object_or_404(
-        WorkOrder.objects.select_related("category", "location", "location__site"), public_token=token
+        WorkOrder.objects.select_related("category", "location", "location__site", "duplicate_of"), public_token=token
     )
     events = order.events.filter(kind__in=PUBLIC_EVENT_KINDS).only("id", "time", "kind").order_by("time", "id")
-    response = render(request, "servicedesk/portal_track.html", {"order": order, "events": events})
+    context = {"order": order, "events": events, "merged_into": merged_into(order)}
+    response = render(request, "servicedesk/portal_track.html", context)
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response

@@ -270,15 +270,22 @@ def _dispatch(order, *, by, assignee, team, version, note, by_system=False) -> W
 
 
 def start(order: WorkOrder, *, by, version: int | None = None, scanned_location=None) -> WorkOrder:
-    """The worker accepted the job and arrived; a scanned location QR proves the arrival."""
+    """The worker accepted the job and arrived; a scanned location QR proves the arrival: the
+    label of the order's place, or of a place containing it (the ward's label for a bed in it),
+    which the timeline then names."""
     with transaction.atomic():
         order = _locked(order, version)
         _check(order, "start", by)
         note = ""
         if scanned_location is not None:
             if order.location_id and scanned_location.pk != order.location_id:
-                raise ValidationError({"location": _("The scanned code is not this order's location.")})
-            note = _("Arrival confirmed by scanning the location's QR code.")
+                if not order.location.tree_path.startswith(scanned_location.tree_path or "\0"):
+                    raise ValidationError({"location": _("The scanned code is not this order's location.")})
+                note = _(
+                    "Arrival confirmed by scanning the QR code of %(place)s, which contains this order's location."
+                ) % {"place": scanned_location.full_name or scanned_location.name}
+            else:
+                note = _("Arrival confirmed by scanning the location's QR code.")
         if order.arrived_at is None:
             order.arrived_at = _now()
         _move(order, "start", by, Status.IN_PROGRESS, kind=EventKind.STARTED, note=note, fields=("arrived_at",))

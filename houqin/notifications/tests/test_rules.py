@@ -6,6 +6,7 @@ import hmac
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -164,6 +165,63 @@ def test_a_requester_without_account_gets_the_sms_only(cast, category, receiver,
     run_on_commit(services.complete, order, by=cast.worker, note="修好", labor_minutes=5)
     assert OutboxMessage.objects.get(event="completed").recipient == "13700000001"
     assert Notification.objects.filter(event="completed").count() == 0
+
+
+def test_the_requester_of_a_merged_duplicate_is_told_where_it_went(cast, order, category, receiver, run_on_commit):
+    sms_gateway(receiver, "merged")
+    original = run_on_commit(
+        services.create_work_order, category=category, description="灯坏了", by=cast.agent, accept=True, at=T0
+    )
+    run_on_commit(services.cancel, order, by=cast.agent, reason="同一故障重复报修", duplicate_of=original)
+    [note] = inbox(cast.department_user)
+    title = said("Your request %(number)s was merged into %(original)s", number=order.number, original=original.number)
+    assert note.title == title and original.number in note.body
+    assert note.event == EventKind.MERGED and note.order == order
+    # A requester's notification opens their request in the portal, not the desk's order page.
+    assert note.link == reverse("servicedesk:portal_request", args=[order.pk])
+    sms = OutboxMessage.objects.get(event=EventKind.MERGED)
+    assert sms.recipient == "13800000009" and sms.recipient_user == cast.department_user
+    assert receiver.requests[-1].json()["text"].startswith(title)
+
+
+def test_a_merged_requester_without_account_gets_the_sms_only(cast, order, category, receiver, run_on_commit):
+    sms_gateway(receiver, "merged")
+    duplicate = run_on_commit(
+        services.create_work_order,
+        category=category,
+        description="灯坏了",
+        by=cast.agent,
+        requester_phone="13700000001",
+    )
+    run_on_commit(services.cancel, duplicate, by=cast.agent, reason="重复", duplicate_of=order)
+    assert OutboxMessage.objects.get(event=EventKind.MERGED).recipient == "13700000001"
+    assert not Notification.objects.filter(event=EventKind.MERGED).exists()
+
+
+def test_a_plain_cancellation_or_a_gateway_not_subscribed_texts_nobody(cast, order, category, receiver, run_on_commit):
+    sms_gateway(receiver, "completed")
+    original = run_on_commit(services.create_work_order, category=category, description="灯坏了", by=cast.agent)
+    run_on_commit(services.cancel, order, by=cast.agent, reason="重复", duplicate_of=original)
+    assert len(inbox(cast.department_user)) == 1 and not OutboxMessage.objects.exists()
+    withdrawn = run_on_commit(
+        services.create_work_order,
+        category=category,
+        description="不用了",
+        by=cast.department_user,
+        requester_user=cast.department_user,
+    )
+    run_on_commit(services.cancel, withdrawn, by=cast.agent, reason="科室撤回")
+    assert len(inbox(cast.department_user)) == 1
+
+
+def test_the_requester_opens_a_completed_request_in_the_portal(cast, order, run_on_commit):
+    run_on_commit(services.dispatch, order, by=cast.agent, assignee=worker(cast))
+    run_on_commit(services.start, order, by=cast.worker)
+    run_on_commit(services.complete, order, by=cast.worker, note="更换灯管", labor_minutes=20)
+    [note] = inbox(cast.department_user)
+    assert note.link == reverse("servicedesk:portal_request", args=[order.pk])
+    [assigned] = inbox(cast.worker)  # staff keep opening the desk's order page
+    assert assigned.link == reverse("servicedesk:order_detail", args=[order.pk])
 
 
 def test_the_team_leader_is_warned_and_the_director_told_of_the_breach_once_each(cast, order, run_on_commit):

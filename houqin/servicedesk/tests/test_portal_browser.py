@@ -90,3 +90,36 @@ def test_a_worker_completes_on_a_phone_and_the_requester_rates(browser_page, job
     photo_link = page.locator(".hq-photos a").first.get_attribute("href")
     assert page.request.get(page.base + photo_link).body() == PNG
     assert violations == []
+
+
+def element_at_centre_is(page, selector: str) -> bool:
+    """Scrolled to the end of the page: whether a tap at the centre of selector reaches it (and
+    not, say, the fixed bottom bar lying over it)."""
+    return page.evaluate(
+        """(selector) => {
+            const target = document.querySelector(selector);
+            window.scrollTo({top: document.documentElement.scrollHeight, behavior: "instant"});
+            const box = target.getBoundingClientRect();
+            const hit = document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2);
+            return hit !== null && (hit === target || target.contains(hit));
+        }""",
+        selector,
+    )
+
+
+def test_the_send_button_of_a_long_report_form_is_not_under_the_bottom_bar(browser_page, job):
+    # A catalog like the demo's: the form is longer than the screen, the button at its very end.
+    for group in range(4):
+        parent = ServiceCategoryFactory(code=f"G{group}", name=f"类别组{group}", icon="tools")
+        for n in range(5):
+            ServiceCategoryFactory(code=f"G{group}-{n}", name=f"类别{group}{n}", parent=parent, icon="tools")
+    page = browser_page
+    page.set_viewport_size(PHONE)
+    log_in(page, "nurse")
+    page.goto(page.base + "/servicedesk/portal/report/")
+    assert page.evaluate("document.documentElement.scrollHeight") > 2 * PHONE["height"]
+    assert page.locator(".hq-m-bar").is_visible()
+    assert element_at_centre_is(page, "main form button[type=submit]")
+
+    page.goto(page.base + "/servicedesk/portal/")
+    assert element_at_centre_is(page, "main > :last-child")
