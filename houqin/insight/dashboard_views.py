@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from houqin.core.generic import reverse_or_none
 from houqin.insight import kpis
 from houqin.insight.filters import FILTER_NAMES
+from houqin.insight.kpi_query import within_range
 from houqin.insight.periods import Period
 from houqin.org.models import Site, Team
 from houqin.servicedesk.models import ServiceCategory
@@ -115,6 +116,8 @@ def _periods(month: str | None, today: datetime.date) -> tuple[Period, Period]:
     month runs, it is its first days up to today, against as many first days of the month before
     (Nov 1–25 against Oct 1–25), so that a half month is not set against a whole one."""
     period = Period.parse(None, None, month) if month else Period.month_of(today)
+    # As on the KPI page: a month such as 0001-01 has no month before it to be compared with.
+    within_range(period, {"month": month})
     if period.first > today:
         raise ValidationError({"month": _("Choose this month or an earlier one.")})
     if period.last < today:

@@ -4,6 +4,7 @@ neither) and the smaller numbers behind it, every number linking to the orders i
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.http import QueryDict
 from django.utils import formats
@@ -12,6 +13,14 @@ from django.utils.translation import gettext_lazy
 
 from houqin.insight.kpi_query import drill_url
 from houqin.insight.periods import Period
+
+
+def number(value, places: int) -> str:
+    """A number with `places` decimals, rounded half up. Django's number_format cuts a float's
+    decimals off (95.39999… shows as 95.3), so the value is rounded first: the page then reads as
+    the dashboard, the report and the API do."""
+    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return formats.number_format(rounded, places)
 
 
 def show_count(value) -> str:
@@ -24,18 +33,18 @@ def show_minutes(value) -> str:
         return "—"
     value = abs(value)
     if value < 60:
-        return _("%(value)s min") % {"value": formats.number_format(value, 1 if value < 10 else 0)}
+        return _("%(value)s min") % {"value": number(value, 1 if value < 10 else 0)}
     if value < 48 * 60:
-        return _("%(value)s h") % {"value": formats.number_format(value / 60, 1)}
-    return _("%(value)s d") % {"value": formats.number_format(value / 1440, 1)}
+        return _("%(value)s h") % {"value": number(value / 60, 1)}
+    return _("%(value)s d") % {"value": number(value / 1440, 1)}
 
 
 def show_rate(value) -> str:
-    return "—" if value is None else f"{formats.number_format(value * 100, 1)}%"
+    return "—" if value is None else f"{number(value * 100, 1)}%"
 
 
 def show_rating(value) -> str:
-    return "—" if value is None else formats.number_format(value, 2)
+    return "—" if value is None else number(value, 2)
 
 
 def show_points(value) -> str:
@@ -59,10 +68,10 @@ def change(current, previous, headline: Headline) -> dict | None:
     diff = current - previous
     if headline.kind == "rate":
         diff = round(diff * 100, 1)
-        text = _("%(value)s pp") % {"value": formats.number_format(abs(diff), 1)}
+        text = _("%(value)s pp") % {"value": number(abs(diff), 1)}
     elif headline.kind == "rating":
         diff = round(diff, 2)
-        text = formats.number_format(abs(diff), 2)
+        text = number(abs(diff), 2)
     elif headline.kind == "minutes":
         diff = round(diff, 1)
         text = show_minutes(diff)
@@ -70,7 +79,7 @@ def change(current, previous, headline: Headline) -> dict | None:
         diff = round(diff, 1)
         text = show_count(abs(diff))
     if headline.kind in ("count", "minutes") and previous:
-        text += f" ({formats.number_format(abs(diff) / previous * 100, 1)}%)"
+        text += f" ({number(abs(diff) / previous * 100, 1)}%)"
     if diff == 0:
         return {"arrow": "=", "text": _("no change"), "tone": "flat", "meaning": ""}
     rising = diff > 0

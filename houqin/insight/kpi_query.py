@@ -39,6 +39,11 @@ def within_range(period: Period, params) -> Period:
         return period
     if params.get("month") and params.get("period") in (None, "", "month"):
         name = "month"
+    elif not params.get("end"):
+        # Without an end the period is the start's day alone: the start put it there.
+        name = "start"
+    elif not params.get("start"):
+        name = "end"
     else:
         name = "end" if period.last > LATEST else "start"
     message = _("Choose a period between %(first)s and %(last)s.") % {"first": EARLIEST.year, "last": LATEST.year}
@@ -138,9 +143,9 @@ def error_list(errors: dict) -> list[tuple[str, str, str]]:
     return [(name, capfirst(str(labels.get(name, name))), " ".join(messages)) for name, messages in errors.items()]
 
 
-def filter_labels(filters: QueryDict) -> list[tuple[str, str]]:
-    """The filters in force as (label, value), naming what a code or id points to (one query
-    per filter)."""
+def filter_labels(filters: QueryDict, user) -> list[tuple[str, str]]:
+    """The filters in force as (label, value), naming what a code or id points to within the
+    user's scope (one query per filter): what lies outside it is shown as typed, never named."""
     chips = []
     for name in filters:
         definition = KpiFilterSet.base_filters[name]
@@ -149,7 +154,8 @@ def filter_labels(filters: QueryDict) -> list[tuple[str, str]]:
             names = dict(Channel.choices)
             shown = [str(names.get(value, value)) for value in values]
         else:
-            model = getattr(definition, "ref_model", Location)
-            shown = [str(resolve_ref(model._default_manager.all(), value) or value) for value in values]
+            manager = getattr(definition, "ref_model", Location)._default_manager
+            visible = manager.for_user(user) if hasattr(manager, "for_user") else manager.all()
+            shown = [str(resolve_ref(visible, value) or value) for value in values]
         chips.append((capfirst(str(definition.label)), ", ".join(shown)))
     return chips

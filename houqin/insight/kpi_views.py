@@ -17,7 +17,7 @@ from django.db.models import Case, F, FloatField, When
 from django.http import HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -38,7 +38,7 @@ from houqin.core.transfer import FORMATS, export_response
 from houqin.core.widgets import PickerWidget
 from houqin.insight import kpis
 from houqin.insight.filters import KpiFilterSet
-from houqin.insight.kpi_cards import FIGURE_TITLES, SECTIONS, build_card, volume_tables
+from houqin.insight.kpi_cards import FIGURE_TITLES, SECTIONS, build_card, number, volume_tables
 from houqin.insight.kpi_query import (
     PERIOD_CHOICES,
     error_list,
@@ -49,7 +49,7 @@ from houqin.insight.kpi_query import (
     read_query,
 )
 from houqin.insight.periods import Period
-from houqin.org.models import Company, CompanyKind, Location
+from houqin.org.models import Company, CompanyKind, Location, Person
 from houqin.servicedesk.desk.order_list import ORDER_COLUMNS, ORDER_FILES, ORDERS, RANKS, category_filter_choices
 from houqin.servicedesk.models import WorkOrder
 
@@ -150,8 +150,10 @@ def filter_bar(request) -> tuple:
         ),
     }
     form, visible, _hidden = filter_form_for(filterset, user=user, widgets=widgets, fields=FILTER_FIELDS)
-    # The location picker shows the chosen place's name (a subtree filter has no queryset of its own).
-    form.fields["location"].widget.choices_queryset = Location.objects.all()
+    # The pickers show the chosen place's or person's name, looked up in the user's scope only: a
+    # contractor manager typing another company's employee number must not learn the name.
+    form.fields["location"].widget.choices_queryset = Location.objects.for_user(user)
+    form.fields["worker"].widget.choices_queryset = Person.objects.for_user(user)
     return form, [form[name] for name in visible]
 
 
@@ -208,6 +210,10 @@ def kpis_page(request):
     if period is not None and wants_fragment(request, FIGURES_TARGET):
         # The address bar gets the query without the form's empty fields.
         response["HX-Push-Url"] = kpis_url(period, filters, choice)
+    if errors and not wants_fragment(request, FIGURES_TARGET):
+        # A page asked for with invalid values is a bad request; the htmx refresh stays 200, or
+        # htmx would not swap the message naming the value in.
+        response.status_code = 400
     return response
 
 
@@ -241,7 +247,10 @@ def _minutes_cell(order, user=None) -> str:
 
 def _plain_cell(order, user=None) -> str:
     value = order.figure_value
-    return EMPTY if value is None else format_html("{}", formats.number_format(value, 2).rstrip("0").rstrip("."))
+    if value is None:
+        return EMPTY
+    shown = number(value, 2)
+    return format_html("{}", shown.rstrip("0").rstrip(".") if "." in shown else shown)
 
 
 def _answer_minutes():
@@ -323,7 +332,7 @@ def kpi_orders(request):
         "period": period,
         "kpis_url": kpis_link,
         "errors": error_list(errors),
-        "filter_chips": filter_labels(filters),
+        "filter_chips": filter_labels(filters, user),
     }
     if errors:
         return render(request, "insight/kpi_orders.html", context, status=400)

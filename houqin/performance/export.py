@@ -16,6 +16,8 @@ from houqin.performance.scoring import PART_LABELS, PARTS, Ranking, Score
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The table starts below the heading lines (title, month, weights, filters, generated, blank).
 HEADER_ROW = 7
+# Points: three lines of a wrapped heading ("Most points among peers" in a narrow column).
+HEADER_HEIGHT = 45
 
 INTEGER = "0"
 POINTS = "0.00"
@@ -159,6 +161,15 @@ def _sheet(workbook, title: str, kind: str, rows: list[Score], ranking: Ranking,
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = f"A{HEADER_ROW + 1}"
     sheet.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(columns))}{HEADER_ROW + len(rows)}"
+    # Printed for the bonus round: landscape A4, every column on one page wide, the headings on
+    # every page, and a header row tall enough for its wrapped headings.
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = "9"  # A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    sheet.row_dimensions[HEADER_ROW].height = HEADER_HEIGHT
     _heading(sheet, ranking, f"{title} · {month_label(ranking.period)}", filters, user)
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="E8F1EC")
     wrap = Alignment(wrap_text=True, vertical="top")

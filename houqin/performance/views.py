@@ -103,7 +103,12 @@ def ranking(request):
         # A contractor manager sees one company only: its name on every row says nothing.
         "show_company": bool(result) and len({row.company_id for row in (*result.teams, *result.workers)}) > 1,
     }
-    return render(request, "performance/ranking.html", context)
+    return render(request, "performance/ranking.html", context, status=_status(form))
+
+
+def _status(form) -> int:
+    # A month or filter that is not valid is a bad request; the page names it on the form.
+    return 400 if form.errors else 200
 
 
 def _weight_rows(weights: scoring.Weights) -> list[dict]:
@@ -167,7 +172,7 @@ def worker(request, ref: str):
         "can_open_orders": request.user.has_perm("servicedesk.view_workorder"),
         "drill_down_url": _drill_down_url(request.user, person, period, form.filters() if period else {}),
     }
-    return render(request, "performance/worker.html", context)
+    return render(request, "performance/worker.html", context, status=_status(form))
 
 
 def _drill_down_url(user, person, period, filters: dict) -> str | None:
@@ -267,7 +272,7 @@ def weights(request):
         "can_change": can_change,
         "history": _history(request, row),
     }
-    return render(request, "performance/weights.html", context)
+    return render(request, "performance/weights.html", context, status=_status(form) if form is not None else 200)
 
 
 def _history(request, row) -> list | None:

@@ -109,3 +109,31 @@ def test_the_big_screen_draws_and_survives_a_lost_connection(browser_page, cast,
     page.screenshot(path=tmp_path / "screen-1366.png")
     # The aborted refresh is not a problem of the page.
     assert [problem for problem in problems if "screen/live" not in problem] == []
+
+
+def test_on_a_phone_the_table_headings_and_the_category_ring_fit(browser_page, cast, tmp_path):
+    # Found on a phone: the team table's headings stood one character per line ("未/办/结"), and
+    # the labels around the category ring were cut at the box's edge.
+    build_day(cast)
+    page = browser_page
+    problems = watch(page)
+    log_in(page, "director")
+    ring_labels = (
+        "() => echarts.getInstanceByDom(document.getElementById('chart-categories')).getOption().series[0].label.show"
+    )
+
+    page.goto(page.base + "/insight/")
+    page.wait_for_selector("html[data-charts-ready]", state="attached")
+    assert page.evaluate(ring_labels) is not False  # a laptop has room for them
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(page.base + "/insight/")
+    page.wait_for_selector("html[data-charts-ready]", state="attached")
+    heights = page.eval_on_selector_all(
+        "#dash-teams thead th", "ths => ths.map(th => th.getBoundingClientRect().height)"
+    )
+    assert heights and max(heights) < 40, heights  # one line each
+    assert page.evaluate(ring_labels) is False  # the legend and the tooltip name the slices
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=tmp_path / "dashboard-390.png", full_page=True)
+    assert problems == []

@@ -13,7 +13,7 @@ from django.urls import reverse
 from houqin.insight import kpis
 from houqin.insight.periods import Period
 from houqin.insight.tests.kpi_sample import MARCH, build_march
-from houqin.org.tests.factories import UserFactory
+from houqin.org.tests.factories import UserFactory, in_english
 from houqin.servicedesk.models import WorkOrder
 
 KPIS = "/insight/kpis/"
@@ -73,7 +73,7 @@ def test_the_sidebar_offers_the_kpis_to_those_who_may_see_them(cast, client_for,
 
 
 def test_the_page_shows_every_figure_with_the_previous_period_and_the_change(cast, client_for, march):
-    response = client_for(cast.director).get(KPIS, {"month": "2026-03"}, headers={"Accept-Language": "en"})
+    response = client_for(in_english(cast.director)).get(KPIS, {"month": "2026-03"})
     page = response.content.decode()
     cards = {card.key: card for section in response.context["sections"] for card in section["cards"]}
     cards.update({card.key: card for card in response.context["backlog_cards"]})
@@ -172,16 +172,61 @@ def test_custom_dates_are_a_period_of_their_own(cast, client_for, march):
         ({"period": "custom"}, "start"),
         ({"start": "2026-03-10", "end": "2026-03-01"}, "end"),
         ({"month": "0001-01"}, "month"),
-        ({"start": "9999-12-31"}, "end"),
+        # The start alone put the period out of range (the end defaults to it): the start is named.
+        ({"start": "9999-12-31"}, "start"),
+        ({"end": "1900-01-01"}, "end"),
+        ({"start": "1960-01-01", "end": "1960-01-02"}, "start"),
         ({"period": "someday"}, "period"),
         ({"channel": "fax"}, "channel"),
+        ({"month": "2026-11\x00"}, "month"),
+        ({"start": "\x00"}, "start"),
+        ({"location": "\x00"}, "location"),
+        ({"month": "9" * 5000}, "month"),
     ],
 )
 def test_invalid_values_are_named_on_the_page_never_a_server_error(cast, client_for, db, params, parameter):
     response = client_for(cast.director).get(KPIS, params)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert parameter in [name for name, _label, _messages in response.context["errors"]]
     assert "kpi-card" not in response.content.decode()
+
+
+def test_an_htmx_refresh_with_an_invalid_value_is_swapped_in_with_its_message(cast, client_for, db):
+    # htmx swaps only 2xx answers: the fragment naming the value must not be a 400.
+    response = client_for(in_english(cast.director)).get(
+        KPIS, {"month": "2026-13"}, headers={"HX-Request": "true", "HX-Target": "kpi-figures"}
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "<html" not in page and "Enter a month as YYYY-MM." in page
+
+
+def test_the_figures_are_rounded_not_cut_off(cast, client_for, db):
+    # Django's number_format cuts a float's decimals (95.39999… would read 95.3): the KPI page
+    # must show what the dashboard and the API round to.
+    from houqin.insight.kpi_cards import number, show_minutes, show_rate, show_rating
+
+    assert show_rate(0.954) == "95.4%"
+    assert show_rate(0.9535) == "95.4%"
+    assert show_rating(4.995) == "5.00"
+    assert show_minutes(11.76) == "12 min"
+    assert show_minutes(9.96) == "10.0 min"
+    assert show_minutes(119.97) == "2.0 h"
+    assert number(1.875, 2) == "1.88"
+
+
+def test_the_filters_never_name_what_lies_outside_the_users_scope(cast, client_for, march):
+    # A contractor manager typing another company's employee number must not learn who it is.
+    client = client_for(cast.contractor_manager)
+    params = {"figure": "volume", "month": "2026-03", "worker": "H001"}
+    for url in (KPIS, ORDERS):
+        response = client.get(url, params)
+        assert response.status_code == 200, url
+        page = response.content.decode()
+        assert "王电工" not in page, url
+        assert "H001" in page, url
+    own = client.get(ORDERS, {"figure": "volume", "month": "2026-03", "worker": "C001"}).content.decode()
+    assert "李保洁" in own
 
 
 def test_the_filter_bar_has_the_pickers_and_the_choices(cast, client_for, march):
@@ -248,10 +293,8 @@ def test_the_drill_down_counts_what_the_page_shows(cast, client_for, march):
 
 
 def test_the_drill_down_shows_the_figures_value_of_each_order(cast, client_for, march):
-    response = client_for(cast.director).get(
-        ORDERS,
-        {"figure": "response_time", "month": "2026-03", "sort": "-figure_value"},
-        headers={"Accept-Language": "en"},
+    response = client_for(in_english(cast.director)).get(
+        ORDERS, {"figure": "response_time", "month": "2026-03", "sort": "-figure_value"}
     )
     page = response.content.decode()
     assert "response time (min)" in page.lower()

@@ -50,10 +50,29 @@ def test_an_anonymous_visitor_is_sent_to_log_in(client, world):
 
 def test_an_invalid_month_is_named_and_nothing_is_shown(client_for, cast, world):
     response = client_for(in_english(cast.director)).get(RANKING, {"month": "2026-13"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     page = response.content.decode()
     assert "Enter a month as YYYY-MM." in page
     assert "79.43" not in page
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"month": "2026-11\x00"}, "month"),
+        ({"month": "9" * 500}, "month"),
+        ({"team": "NOPE"}, "team"),
+        ({"contractor": "NOPE"}, "contractor"),
+        ({"site": "\x00"}, "site"),
+    ],
+)
+def test_it_refuses_invalid_filters_with_400_naming_the_field(client_for, cast, world, params, field):
+    client = client_for(in_english(cast.director))
+    for url in (RANKING, reverse("performance:worker", args=["A1"])):
+        response = client.get(url, params)
+        assert response.status_code == 400, url
+        assert field in response.context["form"].errors
+        assert "79.43" not in response.content.decode()
 
 
 def test_this_month_so_far_can_be_chosen(client_for, cast, world):
@@ -160,7 +179,7 @@ def test_all_zero_weights_are_refused_naming_the_field(client_for, cast, db):
     client = client_for(in_english(cast.director))
     zero = dict.fromkeys(("workload", "on_time", "rework", "satisfaction", "complaints"), "0")
     response = client.post(reverse("performance:weights"), {**zero, "complaint_penalty": "20"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     form = response.context["form"]
     assert "workload" in form.errors
     assert "At least one weight must be above 0" in response.content.decode()
@@ -169,12 +188,12 @@ def test_all_zero_weights_are_refused_naming_the_field(client_for, cast, db):
     assert ScoreWeights.objects.get().workload == Decimal(30)
 
 
-@pytest.mark.parametrize("value", ["-1", "101", "abc"])
+@pytest.mark.parametrize("value", ["-1", "101", "abc", "1e10", "NaN", "\x00", ""])
 def test_a_weight_out_of_range_is_refused(client_for, cast, db, value):
     client = client_for(in_english(cast.director))
     data = {"workload": value, "on_time": "25", "rework": "15", "satisfaction": "25", "complaints": "5"}
     response = client.post(reverse("performance:weights"), {**data, "complaint_penalty": "20"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "workload" in response.context["form"].errors
     assert ScoreWeights.objects.get().workload == Decimal(30)
 

@@ -11,6 +11,8 @@
   var COLOURS = ['#1f7a55', '#3b82c4', '#e0a100', '#c0392b', '#7b5ea7', '#16a3a3', '#8a6d3b', '#d35400', '#5d6d7e', '#27ae60'];
   var FONT = getComputedStyle(document.documentElement).getPropertyValue('--hq-font') || 'sans-serif';
   var charts = [];
+  // Below this width (px) the category ring is drawn without labels around it.
+  var NARROW_PIE = 360;
 
   function readData() {
     var node = document.getElementById('dashboard-data');
@@ -132,19 +134,23 @@
       option.color = ['#1f7a55', '#c0392b'];
       return hasValues(trend.completion_median) ? option : emptyNote(option, labels);
     },
-    categories: function (data) {
+    categories: function (data, box) {
       var labels = data.labels;
       var option = base(labels);
+      // On a phone the labels around the ring would be cut at the box's edge: the legend and
+      // the tooltip name the slices there.
+      var narrow = box && box.clientWidth < NARROW_PIE;
       option.tooltip = { trigger: 'item', renderMode: 'richText', confine: true, formatter: '{b}: {c} ({d}%)' };
       option.legend = { type: 'scroll', bottom: 0, textStyle: { fontSize: 12 } };
       option.series = [{
         id: 'categories',
         type: 'pie',
-        radius: ['38%', '66%'],
+        radius: narrow ? ['42%', '72%'] : ['38%', '66%'],
         minShowLabelAngle: 6,
         center: ['50%', '44%'],
         avoidLabelOverlap: true,
-        label: { formatter: '{b}\n{d}%', fontSize: 11 },
+        label: narrow ? { show: false } : { formatter: '{b}\n{d}%', fontSize: 11 },
+        labelLine: { show: !narrow },
         data: data.categories.map(function (row) { return { name: row.name, value: row.value, url: row.url }; })
       }];
       return data.categories.length ? option : emptyNote(option, labels);
@@ -208,7 +214,7 @@
         return;
       }
       var chart = window.echarts.init(box, null, { renderer: 'canvas' });
-      chart.setOption(build(data));
+      chart.setOption(build(data, box));
       chart.on('click', onClick(data));
       charts.push(chart);
       if (typeof ResizeObserver !== 'undefined') {
