@@ -64,8 +64,8 @@ ROLES: tuple[Role, ...] = (
         + ("core.export_data",)
         + _perms("view add change delete", "servicecategory", "slatarget", app=SD)
         + _perms("view add change delete", "channelconfig", app="notifications")
-        + READ_DELIVERY_LOG
-        + MANAGE_DISPLAYS,
+        + READ_DELIVERY_LOG,
+        # No wall displays: a display token shows live figures this role may not see.
     ),
     Role(
         "security_admin",

@@ -47,10 +47,17 @@ class Period:
         return self.first.day == 1 and self.last == _month_end(self.first)
 
     def previous(self) -> "Period":
-        """The period just before: the previous calendar month for a month, else as many days."""
+        """The period compared with: the previous calendar month for a month; for the first days
+        of a month (a month so far, 1–25 November) as many first days of the month before
+        (1–25 October, cut at its end), so a half month is not set against a whole one; else as
+        many days just before."""
         if self.is_month:
             last = self.first - datetime.timedelta(days=1)
             return Period(last.replace(day=1), last)
+        if self.first.day == 1 and (self.last.year, self.last.month) == (self.first.year, self.first.month):
+            month_before = (self.first - datetime.timedelta(days=1)).replace(day=1)
+            same_days = month_before + datetime.timedelta(days=self.last.day - 1)
+            return Period(month_before, min(same_days, _month_end(month_before)))
         return Period(self.first - datetime.timedelta(days=self.days), self.first - datetime.timedelta(days=1))
 
     def dates(self) -> list[datetime.date]:

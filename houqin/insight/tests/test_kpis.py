@@ -341,6 +341,9 @@ def test_periods_parse_and_refuse_bad_input():
     assert Period.parse("2026-11-03", None) == Period.day(datetime.date(2026, 11, 3))
     assert Period.month(2026, 3).previous() == Period.month(2026, 2)
     assert Period.parse("2026-11-10", "2026-11-16").previous() == Period.parse("2026-11-03", "2026-11-09")
+    # A month so far is compared with as many first days of the month before, cut at its end.
+    assert Period.parse("2026-11-01", "2026-11-25").previous() == Period.parse("2026-10-01", "2026-10-25")
+    assert Period.parse("2026-03-01", "2026-03-30").previous() == Period.parse("2026-02-01", "2026-02-28")
     for args, field in [(("2026-13-01", None), "start"), (("2026-11-05", "2026-11-01"), "end"), ((None, "x"), "end")]:
         with pytest.raises(ValidationError) as caught:
             Period.parse(*args)
