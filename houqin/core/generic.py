@@ -334,10 +334,14 @@ def bootstrap_form(form, *, small: bool = False):
     return form
 
 
+def _scoped_rows(ref_model, user):
+    manager = ref_model._default_manager
+    return manager.for_user(user) if hasattr(manager, "for_user") else manager.all()
+
+
 def _ref_choices(ref_model, user):
     """(value, label) for a foreign-key filter, or None when there are too many rows for a drop-down."""
-    manager = ref_model._default_manager
-    qs = manager.for_user(user) if hasattr(manager, "for_user") else manager.all()
+    qs = _scoped_rows(ref_model, user)
     code_field = getattr(ref_model, "code_field", None)
     rows = list(qs[: FILTER_SELECT_MAX + 1])
     if len(rows) > FILTER_SELECT_MAX:
@@ -365,8 +369,10 @@ def filter_form_for(filterset, *, user, widgets: dict | None = None, fields: Seq
         if name in widgets:
             form_field.widget = copy.deepcopy(widgets[name])
             if isinstance(form_field.widget, PickerWidget):
+                # The chosen row's name only from the rows the user may see (a code typed into
+                # the address must not reveal another company's person).
                 form_field.widget.choices_queryset = (
-                    flt.ref_model._default_manager.all() if isinstance(flt, RefFilter) else None
+                    _scoped_rows(flt.ref_model, user) if isinstance(flt, RefFilter) else None
                 )
         elif isinstance(flt, RefFilter) and name in visible:
             choices = _ref_choices(flt.ref_model, user)
