@@ -15,7 +15,8 @@ from django.utils import timezone, translation
 from houqin.org.demo import load_demo as load_hospital
 from houqin.org.models import LocationKind, Team
 from houqin.servicedesk import demo as sd_demo
-from houqin.servicedesk.demo import delete_demo, load_demo
+from houqin.servicedesk import services
+from houqin.servicedesk.demo import delete_demo, load_demo, refresh_demo
 from houqin.servicedesk.models import (
     OPEN_STATUSES,
     Channel,
@@ -120,12 +121,12 @@ def test_every_order_agrees_with_its_timeline(loaded):
     assert checked == WorkOrder.objects.count()
 
 
-def check_order(order: WorkOrder, events: list[WorkOrderEvent]) -> None:
+def check_order(order: WorkOrder, events: list[WorkOrderEvent], now: datetime.datetime = NOW) -> None:
     where = f"{order.number} ({order.status})"
     first = events[0]
     assert (first.kind, first.to_status, first.time) == (EventKind.CREATED, Status.NEW, order.created), where
     times = [event.time for event in events]
-    assert times == sorted(times) and times[-1] <= NOW, where
+    assert times == sorted(times) and times[-1] <= now, where
     status = Status.NEW
     for event in events[1:]:
         if event.to_status:
@@ -315,8 +316,9 @@ def run(command: str, *args: str) -> str:
 
 
 def test_seed_demo_loads_the_service_desk_and_force_reloads_both(loaded):
-    text = run("seed_demo", "--scale", "0.1")
-    assert "hospital is already loaded" in text and "service desk demo is already loaded" in text
+    # Noon of the day the demo was loaded: its history already goes further.
+    text = run("seed_demo", "--scale", "0.1", "--today", NOW.date().isoformat())
+    assert "hospital is already loaded" in text and "service desk demo is already loaded and up to date" in text
     text = run("seed_demo", "--scale", "0.05", "--today", HOSPITAL_DAY.isoformat(), "--force")
     assert "Demo hospital loaded" in text and "Service desk demo loaded" in text
     assert ServiceCategory.objects.filter(code="WX").exists()
@@ -345,3 +347,105 @@ def test_seed_servicedesk_needs_the_hospital(loaded, monkeypatch):
 def test_it_refuses_days_that_are_not_positive(loaded):
     with pytest.raises(CommandError):
         run("seed_servicedesk", "--days", "0")
+
+
+# --- bringing a loaded demo up to now (make run) -----------------------------------------------------
+
+
+@pytest.fixture
+def small_demo(loaded):
+    """A small demo of its own, ending NOW; rolled back after the test."""
+    with transaction.atomic():
+        delete_demo()
+        load_demo(scale=0.2, days=3, now=NOW)
+        yield
+        transaction.set_rollback(True)
+
+
+def live_queue_is_of(now: datetime.datetime, scale: float) -> None:
+    """Work in every open status among the orders of the day before `now` (the live queue's own
+    pool: at a small scale the last hours have too few), and none from after it."""
+    recent = WorkOrder.objects.filter(created__gte=now - datetime.timedelta(days=1))
+    statuses = Counter(recent.values_list("status", flat=True))
+    for status, count in sd_demo.LIVE_QUEUE.items():
+        assert statuses[status] >= max(1, round(count * scale)), status
+    assert not recent.filter(created__gt=now).exists()
+
+
+def test_a_refresh_replaces_the_stale_queue_with_one_of_now(small_demo):
+    old_end = WorkOrder.objects.order_by("-created").first().created
+    category = ServiceCategory.objects.get(code="WX-DQ")
+    location = WorkOrder.objects.filter(category=category).first().location
+    at = NOW - datetime.timedelta(hours=1, microseconds=-123456)  # as the services stamp it
+    mine = services.create_work_order(category=category, description="灯不亮", by=None, location=location, at=at)
+    later = NOW + datetime.timedelta(days=2, hours=3)
+
+    counts = refresh_demo(scale=0.2, now=later)
+
+    assert counts["orders replaced"] > 0 and counts["work orders"] > 0
+    # The queue of the old NOW is gone; what is open now is of the new history (or a person's).
+    still_open = WorkOrder.objects.filter(status__in=OPEN_STATUSES).exclude(pk=mine.pk)
+    assert still_open.exists() and not still_open.filter(created__lte=old_end).exists()
+    live_queue_is_of(later, 0.2)
+    assert WorkOrder.objects.filter(pk=mine.pk, status=Status.NEW).exists()
+    # The days in between are there, at a normal volume: nothing missing, nothing twice.
+    for day in (1, 2):
+        since = later - datetime.timedelta(days=day)
+        count = WorkOrder.objects.filter(created__gt=since, created__lte=since + datetime.timedelta(days=1)).count()
+        expected = sd_demo.ORDERS_PER_DAY * 0.2
+        assert 0.6 * expected <= count <= 1.4 * expected, day
+    for order, events in orders_with_events():
+        if order.pk != mine.pk and order.created > old_end:
+            check_order(order, events, now=later)
+
+
+def test_a_refresh_writes_the_last_day_again_and_is_repeatable(small_demo):
+    later = NOW + datetime.timedelta(hours=5)
+    with transaction.atomic():
+        refresh_demo(scale=0.2, now=later)
+        first = fingerprint()
+        transaction.set_rollback(True)
+    refresh_demo(scale=0.2, now=later)
+    assert fingerprint() == first
+    live_queue_is_of(later, 0.2)
+    last_day = WorkOrder.objects.filter(created__gt=later - datetime.timedelta(days=1)).count()
+    assert 0.6 * sd_demo.ORDERS_PER_DAY * 0.2 <= last_day <= 1.4 * sd_demo.ORDERS_PER_DAY * 0.2
+    # Run again at once (make run twice): nothing to do.
+    assert refresh_demo(scale=0.2, now=later + datetime.timedelta(minutes=5)) is None
+    assert fingerprint() == first
+
+
+def test_a_refresh_after_a_long_absence_covers_the_last_month(small_demo):
+    later = NOW + datetime.timedelta(days=75)
+    refresh_demo(scale=0.05, now=later)
+    days = {timezone.localtime(created).date() for created in WorkOrder.objects.values_list("created", flat=True)}
+    month = {(later - datetime.timedelta(days=n)).date() for n in range(sd_demo.DEFAULT_DAYS)}
+    assert month <= days
+    live_queue_is_of(later, 0.05)
+
+
+def test_seed_demo_brings_a_loaded_demo_up_to_now(small_demo):
+    text = run("seed_demo", "--scale", "0.2", "--today", "2026-03-04")
+    assert "Service desk demo brought up to now" in text and "orders replaced" in text
+    live_queue_is_of(timezone.make_aware(datetime.datetime(2026, 3, 4, 12, 0)), 0.2)
+    assert "up to date; nothing changed" in run("seed_demo", "--scale", "0.2", "--today", "2026-03-04")
+
+
+def test_seed_servicedesk_loads_a_history_of_so_many_orders(loaded):
+    with transaction.atomic():
+        args = ("--force", "--scale", "0.1", "--orders", "3000", "--timeline-days", "1", "--today", "2026-03-01")
+        assert "work orders" in run("seed_servicedesk", *args)
+        assert 2500 <= WorkOrder.objects.count() <= 3500
+        end = timezone.make_aware(datetime.datetime(2026, 3, 1, 12))
+        first = WorkOrder.objects.order_by("created").first().created
+        assert 36 <= (end - first).total_seconds() / 86400 <= 38  # 3,000 orders at 80 a day
+        # Only the last day's orders have a timeline.
+        with_timeline = WorkOrder.objects.filter(events__isnull=False).distinct()
+        assert with_timeline.exists()
+        assert not with_timeline.filter(created__lt=end - datetime.timedelta(days=1)).exists()
+        transaction.set_rollback(True)
+
+
+def test_it_refuses_a_number_of_orders_that_is_not_positive(loaded):
+    with pytest.raises(CommandError):
+        run("seed_servicedesk", "--orders", "0")

@@ -1,9 +1,15 @@
 """manage.py seed_servicedesk: loads the service desk's demo (houqin/servicedesk/demo.py) onto the
 demo hospital: the service catalog, a month of work orders and a live queue.
 
-`manage.py seed_demo` runs it too (through org's demo_seeded signal). Does nothing when the demo
-catalog is already there; --force deletes the demo catalog with every order in it and loads it
-again."""
+`manage.py seed_demo` runs it too (through org's demo_seeded signal), and when the demo is there
+already brings its history and live queue up to now instead. This command does nothing when the
+demo catalog is already there; --force deletes the demo catalog with every order in it and loads it
+again.
+
+A big history for benchmarks (bench/README.md): `--orders 1000000` (about as many orders: the
+history is as many days long as it takes at --scale times 800 a day) `--timeline-days 30` (only the
+last 30 days' orders get their timeline events; the KPIs read the orders). Written a week at a
+time, so memory stays bounded."""
 
 import argparse
 import time
@@ -31,6 +37,18 @@ def days_value(text: str) -> float:
     return value
 
 
+def orders_value(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 0 < value <= 10_000_000:
+        raise argparse.ArgumentTypeError(
+            _("%(value)r is not a number of orders above 0 and at most 10,000,000.") % {"value": text}
+        )
+    return value
+
+
 class Command(BaseCommand):
     help = (
         "Loads the service desk demo onto the demo hospital: the service catalog, a month of work orders "
@@ -45,6 +63,18 @@ class Command(BaseCommand):
             "--days", type=days_value, default=DEFAULT_DAYS, help="Days of history up to now (default 30)."
         )
         parser.add_argument(
+            "--orders",
+            type=orders_value,
+            default=None,
+            help="About this many orders instead of --days: the history is as long as it takes (benchmarks).",
+        )
+        parser.add_argument(
+            "--timeline-days",
+            type=days_value,
+            default=None,
+            help="Write timeline events only for the orders of the last N days (default: all; benchmarks).",
+        )
+        parser.add_argument(
             "--seed", type=int, default=DEFAULT_SEED, help="Random seed; the same seed gives the same orders."
         )
         parser.add_argument(
@@ -57,7 +87,7 @@ class Command(BaseCommand):
             "--force", action="store_true", help="Delete the demo catalog and its orders first and load them again."
         )
 
-    def handle(self, *args, scale, days, seed, today, force, **options):
+    def handle(self, *args, scale, days, orders, timeline_days, seed, today, force, **options):
         if not hospital_loaded():
             raise CommandError(_("Load the demo hospital first: manage.py seed_demo."))
         started = time.monotonic()
@@ -76,5 +106,7 @@ class Command(BaseCommand):
                         _("Other records still use the demo data (%(models)s); nothing was deleted.")
                         % {"models": ", ".join(models)}
                     ) from exc
-            counts = load_demo(scale=scale, days=days, seed=seed, today=today)
+            counts = load_demo(
+                scale=scale, days=days, orders=orders, timeline_days=timeline_days, seed=seed, today=today
+            )
         write_counts(self.stdout, counts, time.monotonic() - started)
