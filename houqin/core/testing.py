@@ -10,6 +10,8 @@ import csv
 import datetime
 import decimal
 import io
+import shutil
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -433,3 +435,34 @@ class ModelMatrix:
         # Another company's row answers exactly like a row that does not exist.
         assert api.get(case.api(foreign)).json() == api.get(case.api(model(pk=10**9))).json()
         assert api.get(case.api(foreign)).status_code == 404
+
+
+# --- spreadsheets opened by a real spreadsheet program ----------------------------------------------
+
+needs_libreoffice = pytest.mark.skipif(
+    not shutil.which("soffice"), reason="LibreOffice is not installed (apt-get install libreoffice-calc-nogui)"
+)
+
+
+def convert_with_libreoffice(content: bytes, tmp_path, name: str = "workbook.xlsx") -> bytes:
+    """Convert a workbook to PDF with headless LibreOffice (a profile of its own, so parallel test
+    workers do not share one) and return the PDF: proof that a real spreadsheet program opens it."""
+    source = tmp_path / name
+    source.write_bytes(content)
+    outdir = tmp_path / "converted"
+    subprocess.run(
+        [
+            shutil.which("soffice"),
+            f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(outdir),
+            str(source),
+        ],
+        check=True,
+        timeout=180,
+        capture_output=True,
+    )
+    return (outdir / source.with_suffix(".pdf").name).read_bytes()

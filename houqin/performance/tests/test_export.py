@@ -1,14 +1,12 @@
 """The Excel file for bonus allocation (二次分配), read back with openpyxl."""
 
 import io
-import shutil
-import subprocess
 
 import openpyxl
-import pytest
 from django.urls import reverse
 
 from houqin.core.models import SecurityEvent, SecurityEventKind
+from houqin.core.testing import convert_with_libreoffice, needs_libreoffice
 from houqin.org.tests.factories import in_english
 from houqin.performance.export import HEADER_ROW
 
@@ -96,35 +94,12 @@ def test_the_export_needs_the_export_right_and_valid_filters(client_for, cast, w
     assert not SecurityEvent.objects.filter(kind=SecurityEventKind.EXPORT).exists()
 
 
-@pytest.mark.skipif(
-    not shutil.which("soffice"), reason="LibreOffice is not installed (apt-get install libreoffice-calc)"
-)
+@needs_libreoffice
 def test_libreoffice_opens_the_workbook(client_for, cast, world, tmp_path):
-    # A real spreadsheet program opens the file the team leaders share the bonus with: LibreOffice,
-    # headless and with a profile of its own, converts it to PDF.
+    # A real spreadsheet program opens the file the team leaders share the bonus with.
     response = client_for(in_english(cast.director)).get(EXPORT)
     assert response.status_code == 200
-    source = tmp_path / "performance.xlsx"
-    source.write_bytes(response.content)
-    outdir = tmp_path / "out"
-    subprocess.run(
-        [
-            shutil.which("soffice"),
-            f"-env:UserInstallation=file://{tmp_path}/lo",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(outdir),
-            str(source),
-        ],
-        check=True,
-        timeout=180,
-        capture_output=True,
-    )
-    converted = outdir / "performance.pdf"
-    assert converted.exists()
-    assert converted.read_bytes().startswith(b"%PDF")
+    assert convert_with_libreoffice(response.content, tmp_path, "performance.xlsx").startswith(b"%PDF")
 
 
 def test_the_file_prints_landscape_one_page_wide_with_its_headings_on_every_page(client_for, cast, world):

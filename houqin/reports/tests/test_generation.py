@@ -2,8 +2,6 @@
 the workbook, and what a failure leaves behind."""
 
 import io
-import shutil
-import subprocess
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -11,6 +9,7 @@ from django.core.files.storage import default_storage
 from openpyxl import load_workbook
 
 from houqin.core.models import AuditEntry
+from houqin.core.testing import convert_with_libreoffice, needs_libreoffice
 from houqin.insight import kpis
 from houqin.reports import services
 from houqin.reports.models import MonthlyReport, ReportStatus
@@ -117,32 +116,11 @@ def test_the_pdf_is_a_pdf(report):
     assert b"STSong-Light" in content
 
 
-@pytest.mark.skipif(
-    not shutil.which("soffice"), reason="LibreOffice is not installed (apt-get install libreoffice-calc)"
-)
+@needs_libreoffice
 def test_libreoffice_opens_the_workbook(report, tmp_path):
-    source = tmp_path / "report.xlsx"
     with report.workbook.open("rb") as handle:
-        source.write_bytes(handle.read())
-    outdir = tmp_path / "out"
-    subprocess.run(
-        [
-            shutil.which("soffice"),
-            f"-env:UserInstallation=file://{tmp_path}/lo",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(outdir),
-            str(source),
-        ],
-        check=True,
-        timeout=180,
-        capture_output=True,
-    )
-    converted = outdir / "report.pdf"
-    assert converted.exists()
-    assert converted.read_bytes().startswith(b"%PDF")
+        content = handle.read()
+    assert convert_with_libreoffice(content, tmp_path, "report.xlsx").startswith(b"%PDF")
 
 
 def test_regenerating_replaces_the_files(report, django_capture_on_commit_callbacks):
