@@ -353,3 +353,15 @@ def test_periods_parse_and_refuse_bad_input():
     assert "month" in caught.value.message_dict
     with pytest.raises(ValidationError):
         Period.parse("2020-01-01", "2026-01-01")
+
+
+def test_the_in_memory_rule_agrees_with_the_database_rule(month):
+    # missed_targets() (report lists) repeats LATE and past_deadline_q() in Python: both must agree.
+    orders = WorkOrder.objects.all()
+    late = numbers(kpis.orders_behind("late", orders, NOVEMBER, now=LATER))
+    completed = kpis.orders_behind("completion_time", orders, NOVEMBER, now=LATER)
+    assert {order.number for order in completed if kpis.missed_targets(order)} == late
+    moment = kpis.cutoff(NOVEMBER, LATER)
+    overdue = numbers(kpis.orders_behind("overdue", orders, NOVEMBER, now=LATER))
+    backlog = kpis.orders_behind("backlog", orders, NOVEMBER, now=LATER)
+    assert {order.number for order in backlog if kpis.missed_targets(order, moment)} == overdue
