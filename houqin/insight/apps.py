@@ -8,9 +8,14 @@ class InsightConfig(AppConfig):
     verbose_name = _("Insight")
 
     def ready(self):
-        from houqin.insight import measures
+        import datetime
+
+        from houqin.core.scheduler import register_periodic
+        from houqin.insight import measures, rollup, tasks
 
         measures.install_sqlite_functions()
+        rollup.connect()
+        register_periodic("insight.fold_rollup", datetime.timedelta(minutes=1), tasks.fold_rollup)
 
         from houqin.insight import dashboard_menu  # noqa: F401  (sidebar: dashboard, big screen, wall displays)
         from houqin.insight import menu as kpi_menu  # noqa: F401  (sidebar: KPIs)

@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from houqin.core.filters import RefFilter, SubtreeFilter
 from houqin.core.refs import ref_lookup
-from houqin.org.models import Company, Department, Person, Team
+from houqin.insight.models import DayFigures
+from houqin.org.models import Company, Department, Person, Site, Team
 from houqin.servicedesk.filters import CategoryFilter, SiteFilter
 from houqin.servicedesk.models import Channel, WorkOrder
 
@@ -47,3 +48,17 @@ class KpiFilterSet(django_filters.FilterSet):
 
 
 FILTER_NAMES = tuple(KpiFilterSet.base_filters)
+
+
+class RollupFilterSet(django_filters.FilterSet):
+    """The KPI filters the daily rollup keeps, on its rows (houqin.insight.rollup): the same
+    meaning as KpiFilterSet's, the site being the one the rollup stored for each order."""
+
+    site = RefFilter(Site, field_name="site", label=_("site"))
+    category = CategoryFilter(label=_("category"))
+    team = RefFilter(Team, label=_("team"))
+    channel = django_filters.MultipleChoiceFilter(choices=Channel.choices, label=_("channel"), distinct=False)
+
+    class Meta:
+        model = DayFigures
+        fields = []

@@ -112,16 +112,51 @@ FIGURES = {
 
 def scoped_orders(user, params=None) -> QuerySet:
     """The orders the user may count (their scope), narrowed by the KPI filters in `params`
-    (a QueryDict or dict). Raises ValidationError naming the parameter when a filter is invalid."""
+    (a QueryDict or dict). Raises ValidationError naming the parameter when a filter is invalid.
+
+    When the user sees every order and the filters are ones the daily rollup keeps, the queryset
+    carries the rollup's selection (`rollup_of`), and the figures of a period are summed from the
+    rollup instead of the orders: the same answer, from far fewer rows."""
+    from houqin.insight.rollup import Selection
+
     orders = WorkOrder.objects.for_user(user)
-    if not params:
-        return orders
-    filterset = KpiFilterSet(params, queryset=orders)
-    if not filterset.is_valid():
-        raise ValidationError(
-            {name: [str(message) for message in messages] for name, messages in filterset.errors.items()}
-        )
-    return filterset.qs
+    if params:
+        filterset = KpiFilterSet(params, queryset=orders)
+        if not filterset.is_valid():
+            raise ValidationError(
+                {name: [str(message) for message in messages] for name, messages in filterset.errors.items()}
+            )
+        orders = filterset.qs
+    if sees_every_order(user) and Selection.applies(params):
+        orders.rollup = Selection(params)
+    return orders
+
+
+def every_order() -> QuerySet:
+    """All the hospital's orders (the monthly report's), with the rollup's selection."""
+    from houqin.insight.rollup import Selection
+
+    orders = WorkOrder.objects.all()
+    orders.rollup = Selection()
+    return orders
+
+
+def sees_every_order(user) -> bool:
+    """Whether WorkOrder.objects.for_user(user) is every order."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and user.has_perm("servicedesk.view_workorder")
+        and (user.is_superuser or user.has_perm("servicedesk.view_all_workorders"))
+    )
+
+
+def rollup_of(orders: QuerySet):
+    """The rollup selection that stands for exactly these orders, or None. Only the queryset
+    scoped_orders / every_order returned carries one: a queryset derived from it (filtered
+    further) has none, so it is counted from the orders."""
+    return getattr(orders, "rollup", None)
 
 
 def _in(field: str, period: Period) -> Q:
@@ -368,25 +403,87 @@ def _completed_figures(row: dict) -> dict:
 
 def summary(orders: QuerySet, period: Period, now=None) -> dict:
     """Every KPI of the period over `orders` (already scoped and filtered), keyed by figure name.
-    Six queries."""
+    Six queries; over the rollup, three or four."""
+    selection = rollup_of(orders)
+    if selection is not None:
+        return _summary_from_rollup(orders, selection, period, now)
     created = created_in(orders, period)
     created_row = created.aggregate(**created_aggregates())
     repeat_row = created.filter(location__isnull=False, duplicate_of__isnull=True).aggregate(
         orders=Count("pk"), repeats=Count("pk", filter=repeat_q())
     )
     completed_row = completed_in(orders, period).aggregate(**completed_aggregates())
-    moment = cutoff(period, now)
-    backlog_row = orders.filter(backlog_q(moment)).aggregate(
-        open=Count("pk"), overdue=Count("pk", filter=past_deadline_q(moment))
-    )
     figures = {
         **_created_figures(created_row, repeat_row["repeats"], repeat_row["orders"]),
         **_completed_figures(completed_row),
-        "backlog": {"open": backlog_row["open"], "overdue": backlog_row["overdue"]},
+        "backlog": _backlog(orders, period, now),
     }
     figures["volume"]["by_channel"] = volume_by(created, "channel")
     figures["volume"]["by_category"] = volume_by(created, "category")
     return figures
+
+
+def _backlog(orders: QuerySet, period: Period, now=None) -> dict:
+    moment = cutoff(period, now)
+    row = orders.filter(backlog_q(moment)).aggregate(
+        open=Count("pk"), overdue=Count("pk", filter=past_deadline_q(moment))
+    )
+    return {"open": row["open"], "overdue": row["overdue"]}
+
+
+def _summary_from_rollup(orders: QuerySet, selection, period: Period, now=None) -> dict:
+    from houqin.insight import rollup
+
+    rows = selection.figures(orders, period)
+    made = rollup.created_row(rows)
+    figures = {
+        **_created_figures(made, made["repeats"], made["repeat_base"]),
+        **_completed_figures(rollup.completed_row(rows)),
+        "backlog": _backlog(orders, period, now),
+    }
+    figures["volume"]["by_channel"] = _channels(_counts(rows, "channel"))
+    figures["volume"]["by_category"] = _categories(_counts(rows, "category_id"))
+    return figures
+
+
+def _counts(rows: list[dict], key: str) -> dict:
+    counts: dict = {}
+    for row in rows:
+        if row["volume"]:
+            counts[row[key]] = counts.get(row[key], 0) + row["volume"]
+    return counts
+
+
+def _channels(counts: dict) -> list[dict]:
+    from houqin.servicedesk.models import Channel
+
+    labels = dict(Channel.choices)
+    return [
+        {"key": channel, "label": str(labels.get(channel, channel)), "count": count}
+        for channel, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ]
+
+
+def _categories(counts: dict) -> list[dict]:
+    from houqin.servicedesk.models import ServiceCategory
+
+    names = {
+        row["pk"]: row
+        for row in ServiceCategory.objects.filter(pk__in=list(counts)).values(
+            "pk", "code", "name", "name_en", "parent__name"
+        )
+    }
+    rows = sorted(counts.items(), key=lambda item: (-item[1], names[item[0]]["code"]))
+    return [
+        {
+            "key": names[pk]["code"],
+            "label": names[pk]["name"],
+            "label_en": names[pk]["name_en"],
+            "group": names[pk]["parent__name"] or names[pk]["name"],
+            "count": count,
+        }
+        for pk, count in rows
+    ]
 
 
 def compare(orders: QuerySet, period: Period, now=None) -> dict:
@@ -461,6 +558,9 @@ def _local_day(field: str, orders: QuerySet, period: Period):
 def daily(orders: QuerySet, period: Period) -> list[dict]:
     """Day by day: volume, response and completion median/p90, on-time rate and satisfaction.
     Two grouped queries; days without orders are present with zeros / None."""
+    selection = rollup_of(orders)
+    if selection is not None:
+        return _daily_from_rollup(orders, selection, period)
     created = (
         created_in(orders, period)
         .annotate(day=_local_day("created", orders, period))
@@ -492,6 +592,31 @@ def daily(orders: QuerySet, period: Period) -> list[dict]:
                 "on_time_rate": _rate(done["on_time"], completed_count) if done else None,
                 "satisfaction": _round(done["rating_avg"], 2) if done else None,
                 "satisfied_share": _rate(done["satisfied"], done["rated"]) if done else None,
+            }
+        )
+    return series
+
+
+def _daily_from_rollup(orders: QuerySet, selection, period: Period) -> list[dict]:
+    from houqin.insight import rollup
+
+    by_day: dict = {}
+    for row in selection.figures(orders, period):
+        by_day.setdefault(row["day"], []).append(row)
+    series = []
+    for day in period.dates():
+        rows = by_day.get(day, [])
+        made, done = rollup.created_row(rows), rollup.completed_row(rows)
+        series.append(
+            {
+                "date": day.isoformat(),
+                "volume": made["volume"],
+                "response_time": _times(made, "response"),
+                "completed": done["completed"],
+                "completion_time": _times(done, "completion"),
+                "on_time_rate": _rate(done["on_time"], done["completed"]),
+                "satisfaction": _round(done["rating_avg"], 2),
+                "satisfied_share": _rate(done["satisfied"], done["rated"]),
             }
         )
     return series
@@ -543,7 +668,13 @@ def by_team(orders: QuerySet, period: Period, now=None) -> list[dict]:
     # picked by id first: asked for "team is not null" or to group the backlog directly, SQLite
     # reads the whole table in team order instead of the few small index ranges. (PostgreSQL
     # plans the direct query well, and the detour would cost it parallel workers.)
-    rows = completed_in(orders, period).values("team", "team__code", "team__name").annotate(**completed_aggregates())
+    selection = rollup_of(orders)
+    if selection is not None:
+        rows = _teams_from_rollup(orders, selection, period)
+    else:
+        rows = (
+            completed_in(orders, period).values("team", "team__code", "team__name").annotate(**completed_aggregates())
+        )
     moment = cutoff(period, now)
     open_then = orders.filter(backlog_q(moment))
     if connections[orders.db].vendor == "sqlite":
@@ -572,6 +703,22 @@ def by_team(orders: QuerySet, period: Period, now=None) -> list[dict]:
     return result
 
 
+def _teams_from_rollup(orders: QuerySet, selection, period: Period) -> list[dict]:
+    """by_team's completed-order rows (team, team__code, team__name and completed_aggregates)."""
+    from houqin.insight import rollup
+    from houqin.org.models import Team
+
+    by_team: dict = {}
+    for row in selection.figures(orders, period):
+        if row["team_id"] is not None and row["completed"]:
+            by_team.setdefault(row["team_id"], []).append(row)
+    names = {team["pk"]: team for team in Team.objects.filter(pk__in=list(by_team)).values("pk", "code", "name")}
+    return [
+        {"team": pk, "team__code": names[pk]["code"], "team__name": names[pk]["name"], **rollup.completed_row(rows)}
+        for pk, rows in by_team.items()
+    ]
+
+
 def _zero_completed() -> dict:
     row = dict.fromkeys(completed_aggregates(), 0)
     for prefix in ("completion",):
@@ -582,6 +729,9 @@ def _zero_completed() -> dict:
 
 def repeat_locations(orders: QuerySet, period: Period, limit: int = 10) -> list[dict]:
     """The places with the most repeat faults created in the period."""
+    selection = rollup_of(orders)
+    if selection is not None:
+        return _repeat_locations_from_rollup(orders, selection, period, limit)
     rows = (
         created_in(orders, period)
         .filter(repeat_q())
@@ -595,6 +745,32 @@ def repeat_locations(orders: QuerySet, period: Period, limit: int = 10) -> list[
             "count": row["count"],
         }
         for row in rows
+    ]
+
+
+def _repeat_locations_from_rollup(orders: QuerySet, selection, period: Period, limit: int) -> list[dict]:
+    from houqin.org.models import Location
+
+    counts: dict[int, int] = {}
+    for row in selection.repeats(orders, period):
+        counts[row["location_id"]] = counts.get(row["location_id"], 0) + row["count"]
+    if not counts:
+        return []
+    # Ties are ordered by the place's code: fetch the places that can still make the list.
+    least = sorted(counts.values(), reverse=True)[: max(limit, 1)][-1]
+    places = {
+        place["pk"]: place
+        for place in Location.objects.filter(pk__in=[pk for pk, count in counts.items() if count >= least]).values(
+            "pk", "code", "full_name"
+        )
+    }
+    ranked = sorted(places, key=lambda pk: (-counts[pk], places[pk]["code"]))[:limit]
+    return [
+        {
+            "location": {"id": pk, "code": places[pk]["code"], "name": places[pk]["full_name"]},
+            "count": counts[pk],
+        }
+        for pk in ranked
     ]
 
 

@@ -37,3 +37,76 @@ class DisplayScreen(TimeStampedModel):
 
     def __str__(self):
         return self.name
+
+
+class DayFigures(models.Model):
+    """The daily rollup (docs/kpis.md, "Daily rollup"): the KPIs' sums of one local day for one
+    category, site, team and channel, and the duration values their medians are taken from.
+    Derived from the orders by houqin.insight.rollup alone; never edited. The figures of the
+    orders *created* that day and of those *completed* that day share the row."""
+
+    day = models.DateField()
+    category = models.ForeignKey("servicedesk.ServiceCategory", on_delete=models.CASCADE, related_name="+")
+    site = models.ForeignKey("org.Site", null=True, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey("org.Team", null=True, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=8)
+    # Orders created that day.
+    volume = models.PositiveIntegerField(default=0)
+    response_minutes = models.JSONField(default=list)
+    arrival_minutes = models.JSONField(default=list)
+    complaints = models.PositiveIntegerField(default=0)
+    answered = models.PositiveIntegerField(default=0)
+    answer_minutes = models.FloatField(default=0)  # the sum, over the answered complaints
+    repeat_base = models.PositiveIntegerField(default=0)  # with a place, not a merged duplicate
+    repeats = models.PositiveIntegerField(default=0)
+    # Orders completed that day.
+    completed = models.PositiveIntegerField(default=0)
+    completion_minutes = models.JSONField(default=list)
+    on_time = models.PositiveIntegerField(default=0)
+    followed_up = models.PositiveIntegerField(default=0)
+    rated = models.PositiveIntegerField(default=0)
+    rating_sum = models.PositiveIntegerField(default=0)
+    satisfied = models.PositiveIntegerField(default=0)
+    reworked = models.PositiveIntegerField(default=0)
+    first_time_fix = models.PositiveIntegerField(default=0)
+    points = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "category"], name="insight_dayfig_day_cat")]
+
+    def __str__(self):
+        return f"{self.day} {self.category_id}/{self.site_id}/{self.team_id}/{self.channel}"
+
+
+class DayRepeats(models.Model):
+    """The repeat faults among the orders created on one local day, per place (with the same
+    category, site, team and channel as DayFigures): the dashboard's places with repeat faults."""
+
+    day = models.DateField()
+    category = models.ForeignKey("servicedesk.ServiceCategory", on_delete=models.CASCADE, related_name="+")
+    site = models.ForeignKey("org.Site", null=True, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey("org.Team", null=True, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=8)
+    location = models.ForeignKey("org.Location", on_delete=models.CASCADE, related_name="+")
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "category"], name="insight_dayrep_day_cat")]
+
+    def __str__(self):
+        return f"{self.day} {self.location_id}: {self.count}"
+
+
+class RollupMark(models.Model):
+    """A day of a category whose rollup rows may be out of date: written in the same transaction
+    as the change of an order (or of what its figures depend on), removed when the rows are
+    computed again. No day: every day of the category (its weight or hold rule changed)."""
+
+    day = models.DateField(null=True)
+    category_id = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "category_id"], name="insight_mark_day_cat")]
+
+    def __str__(self):
+        return f"{self.day or '*'} {self.category_id}"

@@ -236,7 +236,7 @@ def collect(period: Period, now: datetime.datetime | None = None) -> ReportConte
     hospital's, not one person's view). `now` defaults to the present; for a month still running,
     the backlog is taken at `now`."""
     now = now or timezone.now()
-    orders = WorkOrder.objects.all()
+    orders = kpis.every_order()
     comparison = kpis.compare(orders, period, now)
     return ReportContent(
         period=period,

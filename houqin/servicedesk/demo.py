@@ -1469,6 +1469,7 @@ class ServiceDeskDemo:
             _reset_sequences(WorkOrder)
             if self.counts["work orders"] >= ANALYZE_AFTER:
                 _analyze(WorkOrder, WorkOrderEvent)
+            services.orders_written_in_bulk.send(sender=WorkOrder)
         return {name: self.counts[name] for name in COUNTED}
 
     def write(self, plans: list[Plan]) -> None:
@@ -1747,6 +1748,7 @@ def delete_demo() -> None:
         _delete_orders(WorkOrder.objects.filter(category__in=categories))
         categories.filter(parent__isnull=False).delete()
         categories.delete()
+        services.orders_written_in_bulk.send(sender=WorkOrder)
 
 
 def _delete_orders(orders) -> int:

@@ -32,6 +32,9 @@ from houqin.servicedesk.workflow import ACTIONS
 # Sent after the transaction commits, for notifications and modules above the service desk.
 # Arguments: order, event (WorkOrderEvent), kind (EventKind value).
 work_order_event = Signal()
+# Sent (inside the transaction) after orders were written or deleted in bulk, past the ORM's
+# save() and delete() (the demo's loader): modules that derive data from orders rebuild it.
+orders_written_in_bulk = Signal()
 
 VIEW = "servicedesk.view_workorder"
 # What the requester of an order may do to it without any desk permission.

@@ -13,7 +13,7 @@ from houqin.insight.periods import Period
 from houqin.org.models import LocationKind
 from houqin.org.tests.factories import LocationFactory, PersonFactory, TeamFactory
 from houqin.servicedesk.models import Channel, Status, WorkOrder
-from houqin.servicedesk.tests.factories import ServiceCategoryFactory
+from houqin.servicedesk.tests.factories import ServiceCategoryFactory, backdate
 
 MARCH = Period.month(2026, 3)
 MIN = datetime.timedelta(minutes=1)
@@ -68,7 +68,7 @@ def build_march(cast) -> SimpleNamespace:
             **values,
             **fields,
         )
-        WorkOrder.objects.filter(pk=made.pk).update(created=created)
+        backdate(made, created)
         made.refresh_from_db()
         return made
 

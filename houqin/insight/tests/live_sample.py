@@ -22,7 +22,7 @@ from houqin.insight.periods import Period
 from houqin.org.models import LocationKind
 from houqin.org.tests.factories import LocationFactory, PersonFactory, SiteFactory, TeamFactory
 from houqin.servicedesk.models import Channel, Status, WorkOrder
-from houqin.servicedesk.tests.factories import ServiceCategoryFactory
+from houqin.servicedesk.tests.factories import ServiceCategoryFactory, backdate
 
 MIN = datetime.timedelta(minutes=1)
 
@@ -80,7 +80,7 @@ def build_day(cast) -> SimpleNamespace:
             rating=rating,
             **dues,
         )
-        WorkOrder.objects.filter(pk=made.pk).update(created=created)
+        backdate(made, created)
         made.refresh_from_db()
         return made
 

@@ -7,6 +7,7 @@ from houqin.core.tests.apiclient import BASE, Api, api_as
 from houqin.insight import kpis
 from houqin.insight.tests.kpi_sample import MARCH, build_march
 from houqin.servicedesk.models import WorkOrder
+from houqin.servicedesk.tests.factories import backdate
 
 ENDPOINTS = ("/kpis", "/kpis/series?kpi=volume", "/kpis/workers", "/kpis/teams", "/kpis/orders?figure=volume")
 
@@ -361,4 +362,4 @@ def build_more(march):
         copy.pk = None
         copy.number = f"{order.number[:-5]}{WorkOrder.objects.count() + 1:05d}"
         copy.save()
-        WorkOrder.objects.filter(pk=copy.pk).update(created=order.created)
+        backdate(copy, order.created)

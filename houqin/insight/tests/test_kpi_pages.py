@@ -15,6 +15,7 @@ from houqin.insight.periods import Period
 from houqin.insight.tests.kpi_sample import MARCH, build_march
 from houqin.org.tests.factories import UserFactory, in_english
 from houqin.servicedesk.models import WorkOrder
+from houqin.servicedesk.tests.factories import backdate
 
 KPIS = "/insight/kpis/"
 ORDERS = "/insight/kpis/orders/"
@@ -345,7 +346,7 @@ def test_the_drill_down_costs_a_fixed_number_of_queries(cast, client_for, march,
             copy = WorkOrder.objects.get(pk=order.pk)
             copy.pk, copy.number = None, f"X{WorkOrder.objects.count()}"
             copy.save()
-            WorkOrder.objects.filter(pk=copy.pk).update(created=order.created)
+            backdate(copy, order.created)
     with django_assert_max_num_queries(10):
         response = client.get(ORDERS, params)
     assert response.context["paginator"].count == 12

@@ -18,7 +18,7 @@ from houqin.insight.periods import Period
 from houqin.org.models import LocationKind
 from houqin.org.tests.factories import LocationFactory, PersonFactory, TeamFactory
 from houqin.servicedesk.models import Channel, HoldReason, Status, WorkOrder
-from houqin.servicedesk.tests.factories import ServiceCategoryFactory
+from houqin.servicedesk.tests.factories import ServiceCategoryFactory, backdate
 
 NOVEMBER = Period.month(2026, 11)
 MIN = datetime.timedelta(minutes=1)
@@ -32,7 +32,7 @@ def make_order(number: str, category, created: datetime.datetime, **fields) -> W
     """An order with the given times (created is set after insert: it is auto_now_add)."""
     fields.setdefault("status", Status.NEW)
     order = WorkOrder.objects.create(number=number, category=category, description=number, **fields)
-    WorkOrder.objects.filter(pk=order.pk).update(created=created)
+    backdate(order, created)
     order.refresh_from_db()
     return order
 

@@ -26,7 +26,7 @@ from django.utils import timezone
 from houqin.org.tests.factories import PersonFactory, TeamFactory
 from houqin.performance.months import last_complete_month
 from houqin.servicedesk.models import Status, WorkOrder
-from houqin.servicedesk.tests.factories import ServiceCategoryFactory
+from houqin.servicedesk.tests.factories import ServiceCategoryFactory, backdate
 
 MIN = datetime.timedelta(minutes=1)
 
@@ -39,7 +39,7 @@ def make_order(number: str, category, created: datetime.datetime, **fields) -> W
     """An order with the given times (created is set after insert: it is auto_now_add)."""
     fields.setdefault("status", Status.NEW)
     order = WorkOrder.objects.create(number=number, category=category, description=number, **fields)
-    WorkOrder.objects.filter(pk=order.pk).update(created=created)
+    backdate(order, created)
     order.refresh_from_db()
     return order
 

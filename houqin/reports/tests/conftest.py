@@ -13,7 +13,7 @@ from houqin.insight.periods import Period
 from houqin.org.models import LocationKind
 from houqin.org.tests.factories import LocationFactory, PersonFactory, TeamFactory
 from houqin.servicedesk.models import Status, WorkOrder
-from houqin.servicedesk.tests.factories import ServiceCategoryFactory
+from houqin.servicedesk.tests.factories import ServiceCategoryFactory, backdate
 
 NOVEMBER = Period.month(2026, 11)
 MIN = datetime.timedelta(minutes=1)
@@ -36,7 +36,7 @@ def make_order(number: str, category, created: datetime.datetime, **fields) -> W
     fields.setdefault("status", Status.NEW)
     fields.setdefault("description", number)
     order = WorkOrder.objects.create(number=number, category=category, **fields)
-    WorkOrder.objects.filter(pk=order.pk).update(created=created)
+    backdate(order, created)
     order.refresh_from_db()
     return order
 
