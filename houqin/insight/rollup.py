@@ -508,7 +508,7 @@ class Selection:
             marked = self._marked(period)
             stored = [
                 row
-                for row in self._stored(DayRepeats, period).values("day", "category_id", "location_id", "count")
+                for row in self._stored(DayRepeats, period).values(*KEY, "location_id", "count")
                 if row["category_id"] not in marked.get(row["day"], ())
             ]
             _fresh, fresh = compute(orders, period, marked, repeats=True) if marked else ({}, [])
