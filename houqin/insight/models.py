@@ -43,7 +43,8 @@ class DayFigures(models.Model):
     """The daily rollup (docs/kpis.md, "Daily rollup"): the KPIs' sums of one local day for one
     category, site, team and channel, and the duration values their medians are taken from.
     Derived from the orders by houqin.insight.rollup alone; never edited. The figures of the
-    orders *created* that day and of those *completed* that day share the row."""
+    orders *created* that day and of those *completed* that day share the row. The duration values
+    are JSON arrays kept as text: a month's rows are read by one parse of them all."""
 
     day = models.DateField()
     category = models.ForeignKey("servicedesk.ServiceCategory", on_delete=models.CASCADE, related_name="+")
@@ -52,8 +53,8 @@ class DayFigures(models.Model):
     channel = models.CharField(max_length=8)
     # Orders created that day.
     volume = models.PositiveIntegerField(default=0)
-    response_minutes = models.JSONField(default=list)
-    arrival_minutes = models.JSONField(default=list)
+    response_minutes = models.TextField(default="[]")  # a JSON array
+    arrival_minutes = models.TextField(default="[]")  # a JSON array
     complaints = models.PositiveIntegerField(default=0)
     answered = models.PositiveIntegerField(default=0)
     answer_minutes = models.FloatField(default=0)  # the sum, over the answered complaints
@@ -61,7 +62,7 @@ class DayFigures(models.Model):
     repeats = models.PositiveIntegerField(default=0)
     # Orders completed that day.
     completed = models.PositiveIntegerField(default=0)
-    completion_minutes = models.JSONField(default=list)
+    completion_minutes = models.TextField(default="[]")  # a JSON array
     on_time = models.PositiveIntegerField(default=0)
     followed_up = models.PositiveIntegerField(default=0)
     rated = models.PositiveIntegerField(default=0)

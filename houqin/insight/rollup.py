@@ -117,6 +117,12 @@ def _values(text) -> list:
     return json.loads(text) if text else []
 
 
+def flatten(texts) -> list:
+    """The values of many JSON arrays (text) as one list, in one parse."""
+    inner = [text[1:-1] for text in texts if text and text != "[]"]
+    return json.loads(f"[{','.join(inner)}]") if inner else []
+
+
 def _as_float(expression):
     return Cast(expression, FloatField())
 
@@ -154,7 +160,7 @@ KEY = ("day", "category_id", "site_id", "team_id", "channel")
 
 def empty_row(key: tuple) -> dict:
     row = dict(zip(KEY, key, strict=True))
-    row.update({name: [] if name in LISTS else 0 for name in (*CREATED, *COMPLETED)})
+    row.update({name: "[]" if name in LISTS else 0 for name in (*CREATED, *COMPLETED)})
     row["points"] = Decimal(0)
     row["answer_minutes"] = 0.0
     return row
@@ -197,13 +203,11 @@ def compute(orders: QuerySet, period: Period, units: dict | None = None, *, repe
             row = rows.get(key) or rows.setdefault(key, empty_row(key))
             for name in aggregates:
                 value = found[name]
-                if name in LISTS:
-                    value = _values(value)
-                elif name == "points":
+                if name == "points":
                     value = Decimal(value or 0)
                 elif name == "answer_minutes":
                     value = float(value or 0)
-                row[name] = value or ([] if name in LISTS else empty[name])
+                row[name] = value or empty[name]
     repeat_rows = []
     if repeats:
         repeat_rows = list(
@@ -532,7 +536,8 @@ def percentile(values: list, fraction: float):
     return exact(values, fraction)
 
 
-def _times(prefix: str, values: list) -> dict:
+def _times(prefix: str, texts) -> dict:
+    values = sorted(flatten(texts))  # sorted once: the percentiles' own sort is then linear
     return {
         f"{prefix}_count": len(values),
         f"{prefix}_avg": math.fsum(values) / len(values) if values else None,
@@ -546,8 +551,8 @@ def created_row(rows: list[dict]) -> dict:
     answered = sum(row["answered"] for row in rows)
     return {
         "volume": sum(row["volume"] for row in rows),
-        **_times("response", [value for row in rows for value in row["response_minutes"]]),
-        **_times("arrival", [value for row in rows for value in row["arrival_minutes"]]),
+        **_times("response", (row["response_minutes"] for row in rows)),
+        **_times("arrival", (row["arrival_minutes"] for row in rows)),
         "complaints": sum(row["complaints"] for row in rows),
         "answered": answered,
         "answer_avg": math.fsum(row["answer_minutes"] for row in rows) / answered if answered else None,
@@ -561,7 +566,7 @@ def completed_row(rows: list[dict]) -> dict:
     rated = sum(row["rated"] for row in rows)
     return {
         "completed": sum(row["completed"] for row in rows),
-        **_times("completion", [value for row in rows for value in row["completion_minutes"]]),
+        **_times("completion", (row["completion_minutes"] for row in rows)),
         "on_time": sum(row["on_time"] for row in rows),
         "followed_up": sum(row["followed_up"] for row in rows),
         "rated": rated,

@@ -8,6 +8,7 @@ rollup computed afresh from every order, and so do the KPIs; after a fold, the s
 themselves equal the recount."""
 
 import contextlib
+import json
 import datetime
 from decimal import Decimal
 from types import SimpleNamespace
@@ -48,7 +49,7 @@ def normalised(rows) -> list[tuple]:
     for row in rows:
         values = dict(row)
         for name in rollup.LISTS:
-            values[name] = tuple(sorted(values[name]))
+            values[name] = tuple(sorted(json.loads(values[name])))
         values["answer_minutes"] = round(values["answer_minutes"], 6)
         values["points"] = Decimal(values["points"]).quantize(Decimal("0.01"))
         out.append(tuple(sorted(values.items())))
