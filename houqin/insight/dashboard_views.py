@@ -389,7 +389,7 @@ def dashboard(request):
     month = kpis.summary(orders, period, now)
     before = kpis.summary(orders, previous, now)
     group_codes = {option["label"]: option["value"] for option in bar[2]["options"]}
-    workers = _workers(kpis.by_worker(orders, period)[:TOP_WORKERS], period, drill)
+    workers = _workers(kpis.top_workers(orders, period, TOP_WORKERS), period, drill)
     repeats = [
         {**row, "url": drill("repeat_faults", period, location=row["location"]["code"])}
         for row in kpis.repeat_locations(orders, period, limit=TOP_LOCATIONS)

@@ -64,7 +64,11 @@ class Percentile(Aggregate):
 
 def percentile(values: list[float], fraction: float) -> float | None:
     """percentile_cont over a list already in memory (the SQLite aggregate, and tests)."""
-    ordered = sorted(value for value in values if value is not None)
+    return percentile_of_sorted(sorted(value for value in values if value is not None), fraction)
+
+
+def percentile_of_sorted(ordered: list[float], fraction: float) -> float | None:
+    """percentile() of values already sorted, without NULLs (the rollup's lists)."""
     if not ordered:
         return None
     position = fraction * (len(ordered) - 1)

@@ -283,6 +283,18 @@ def test_daily_series_puts_orders_on_their_local_day(month):
     assert sum(row["volume"] for row in series.values()) == 7
 
 
+def test_the_dashboards_top_workers_are_the_first_of_the_per_worker_figures(month):
+    orders = WorkOrder.objects.all()
+    everyone = kpis.by_worker(orders, NOVEMBER)
+    for limit in (1, 2, 5):
+        top = kpis.top_workers(orders, NOVEMBER, limit)
+        assert top == [
+            {key: row[key] for key in ("worker", "completed", "on_time", "workload_points")}
+            for row in everyone[:limit]
+        ]
+    assert [row["worker"]["employee_no"] for row in kpis.top_workers(orders, NOVEMBER, 1)] == ["W1"]
+
+
 def test_per_worker_and_per_team(month):
     orders = WorkOrder.objects.all()
     workers = {row["worker"]["employee_no"]: row for row in kpis.by_worker(orders, NOVEMBER)}
