@@ -66,14 +66,17 @@ def pytest_sessionfinish(session, exitstatus):
     about = getattr(session.config, "_houqin_bench_data", "")
     lines = [
         f"\nhouqin benchmarks (demo scale {SCALE:g}{about}): median and ratio to the raw-SQL baseline of the same figure"
+        " over the orders, and (where there is one) over the daily rollup"
     ]
     for name, median in sorted(medians.items()):
-        if name.endswith("_baseline"):
+        if "_baseline" in name:
             continue
-        base = medians.get(f"{name}_baseline")
-        ratio = f"{median / base:6.1f}x" if base else "   n/a"
-        base_text = f"{base * 1000:8.2f} ms" if base else " " * 11
-        lines.append(f"  {name:<32} {median * 1000:8.2f} ms  {base_text}  {ratio}")
+        line = f"  {name:<32} {median * 1000:8.2f} ms"
+        for suffix in ("_baseline", "_baseline_rollup"):
+            base = medians.get(f"{name}{suffix}")
+            if base:
+                line += f"  {base * 1000:8.2f} ms {median / base:5.1f}x"
+        lines.append(line)
     print("\n".join(lines))
 
 

@@ -9,11 +9,14 @@ continuous percentile (PostgreSQL's percentile_cont; on SQLite the houqin_percen
 that houqin registers on every connection) and the local day of a time."""
 
 import datetime
+import json
+import math
 
 from django.db import connection
 from django.utils import timezone
 
 from houqin.insight import kpis
+from houqin.insight.measures import percentile_of_sorted
 from houqin.insight.periods import Period
 from houqin.servicedesk.models import OPEN_STATUSES, Channel
 
@@ -332,3 +335,124 @@ def latest_complaints(period: Period, limit: int = 10) -> list[tuple]:
         WHERE {CREATED_IN} AND c.is_complaint ORDER BY w.created DESC, w.id DESC LIMIT {int(limit)}""",
         period_params(period),
     )
+
+
+# --- the same figures from the daily rollup (insight_dayfigures), by hand -----------------------------
+
+R = "insight_dayfigures"
+
+
+def concat(column: str) -> str:
+    """The values of the rows' JSON arrays (text), joined into one list's inside."""
+    inside = f"NULLIF(substr({column}, 2, length({column}) - 2), '')"
+    return f"string_agg({inside}, ',')" if postgres() else f"group_concat({inside}, ',')"
+
+
+def _times(prefix: str, joined: str | None) -> dict:
+    values = sorted(json.loads(f"[{joined or ''}]"))
+    return {
+        f"{prefix}_count": len(values),
+        f"{prefix}_avg": math.fsum(values) / len(values) if values else None,
+        f"{prefix}_median": percentile_of_sorted(values, 0.5),
+        f"{prefix}_p90": percentile_of_sorted(values, 0.9),
+    }
+
+
+def summary_from_rollup(period: Period, now: datetime.datetime) -> dict:
+    """kpis.summary over every order, from the rollup rows of the period: the sums in SQL, the
+    duration values joined in SQL and parsed once, the medians in Python; the backlog from the
+    orders (it is not a sum of days)."""
+    days = {"first": period.first, "last": period.last}
+    (row,) = fetch_dicts(
+        f"""SELECT SUM(volume) AS volume, SUM(complaints) AS complaints, SUM(answered) AS answered,
+        SUM(answer_minutes) AS answer_minutes, SUM(repeat_base) AS repeat_base, SUM(repeats) AS repeats,
+        SUM(completed) AS completed, SUM(on_time) AS on_time, SUM(followed_up) AS followed_up, SUM(rated) AS rated,
+        SUM(rating_sum) AS rating_sum, SUM(satisfied) AS satisfied, SUM(reworked) AS reworked,
+        SUM(first_time_fix) AS first_time_fix, SUM(points) AS points,
+        {concat("response_minutes")} AS response, {concat("arrival_minutes")} AS arrival,
+        {concat("completion_minutes")} AS completion
+        FROM {R} WHERE day >= %(first)s AND day <= %(last)s""",
+        days,
+    )
+    row = {
+        name: (0 if value is None and name not in ("response", "arrival", "completion") else value)
+        for name, value in row.items()
+    }
+    answered, rated = row["answered"], row["rated"]
+    created = {
+        "volume": row["volume"],
+        **_times("response", row["response"]),
+        **_times("arrival", row["arrival"]),
+        "complaints": row["complaints"],
+        "answered": answered,
+        "answer_avg": row["answer_minutes"] / answered if answered else None,
+    }
+    completed = {
+        "completed": row["completed"],
+        **_times("completion", row["completion"]),
+        "on_time": row["on_time"],
+        "followed_up": row["followed_up"],
+        "rated": rated,
+        "rating_avg": row["rating_sum"] / rated if rated else None,
+        "satisfied": row["satisfied"],
+        "reworked": row["reworked"],
+        "first_time_fix": row["first_time_fix"],
+        "points": row["points"],
+    }
+    ((open_orders, overdue_orders),) = fetch(
+        f"SELECT COUNT(*), COUNT(*) FILTER (WHERE {overdue('%(moment)s')}) FROM {W} w WHERE {open_at('%(moment)s')}",
+        {"moment": param(kpis.cutoff(period, now))},
+    )
+    figures = {
+        **kpis._created_figures(created, row["repeats"], row["repeat_base"]),
+        **kpis._completed_figures(completed),
+        "backlog": {"open": open_orders, "overdue": overdue_orders},
+    }
+    labels = dict(Channel.choices)
+    figures["volume"]["by_channel"] = [
+        {"key": channel, "label": str(labels.get(channel, channel)), "count": count}
+        for channel, count in fetch(
+            f"""SELECT channel, SUM(volume) FROM {R} WHERE day >= %(first)s AND day <= %(last)s
+            GROUP BY channel HAVING SUM(volume) > 0 ORDER BY 2 DESC, 1""",
+            days,
+        )
+    ]
+    figures["volume"]["by_category"] = [
+        {"key": code, "label": name, "label_en": name_en, "group": group or name, "count": count}
+        for code, name, name_en, group, count in fetch(
+            f"""SELECT c.code, c.name, c.name_en, p.name, SUM(r.volume) FROM {R} r JOIN {C} c ON c.id = r.category_id
+            LEFT JOIN {C} p ON p.id = c.parent_id WHERE r.day >= %(first)s AND r.day <= %(last)s
+            GROUP BY c.code, c.name, c.name_en, p.name HAVING SUM(r.volume) > 0 ORDER BY 5 DESC, 1""",
+            days,
+        )
+    ]
+    return figures
+
+
+def top_workers(period: Period, limit: int) -> list[dict]:
+    """kpis.top_workers over every order."""
+    rows = fetch_dicts(
+        f"""SELECT w.assignee_id AS assignee, p.name AS name, p.employee_no AS employee_no, t.name AS team,
+        co.name AS company, COUNT(*) AS completed, COUNT(*) - COUNT(*) FILTER (WHERE {LATE}) AS on_time,
+        COALESCE(SUM(c.weight * w.difficulty), 0) AS points
+        FROM {W} w JOIN {C} c ON c.id = w.category_id JOIN org_person p ON p.id = w.assignee_id
+        LEFT JOIN org_team t ON t.id = p.team_id JOIN org_company co ON co.id = p.company_id
+        WHERE {COMPLETED_IN} GROUP BY w.assignee_id, p.name, p.employee_no, t.name, co.name
+        ORDER BY points DESC, p.employee_no LIMIT {int(limit)}""",
+        period_params(period),
+    )
+    return [
+        {
+            "worker": {
+                "id": row["assignee"],
+                "name": row["name"],
+                "employee_no": row["employee_no"],
+                "team": row["team"],
+                "company": row["company"],
+            },
+            "completed": {"count": row["completed"]},
+            "on_time": {"count": row["on_time"], "rate": kpis._rate(row["on_time"], row["completed"])},
+            "workload_points": round(float(row["points"]), 2),
+        }
+        for row in rows
+    ]

@@ -58,6 +58,20 @@ def test_kpi_summary_baseline(benchmark, orders):
     assert figures == kpis.summary(orders(), MONTH, NOW)
 
 
+def test_kpi_summary_baseline_rollup(benchmark, orders):
+    figures = benchmark(raw_kpis.summary_from_rollup, MONTH, NOW)
+    assert figures == kpis.summary(orders(), MONTH, NOW)
+
+
+def test_kpi_top_workers(benchmark, orders):
+    assert benchmark(lambda: kpis.top_workers(orders(), MONTH, dashboard_views.TOP_WORKERS))
+
+
+def test_kpi_top_workers_baseline(benchmark, orders):
+    workers = benchmark(raw_kpis.top_workers, MONTH, dashboard_views.TOP_WORKERS)
+    assert workers == kpis.top_workers(orders(), MONTH, dashboard_views.TOP_WORKERS)
+
+
 def test_kpi_daily(benchmark, orders):
     series = benchmark(lambda: kpis.daily(orders(), MONTH))
     assert len(series) == MONTH.days
@@ -109,6 +123,21 @@ def test_kpi_api_month_baseline(benchmark, director_client):
         return raw_kpis.summary(MONTH, timezone.now()), raw_kpis.summary(MONTH.previous(), timezone.now())
 
     month, previous = benchmark(figures)
+    _same_answer(director_client, month, previous)
+
+
+def test_kpi_api_month_baseline_rollup(benchmark, director_client):
+    def figures():
+        return (
+            raw_kpis.summary_from_rollup(MONTH, timezone.now()),
+            raw_kpis.summary_from_rollup(MONTH.previous(), timezone.now()),
+        )
+
+    month, previous = benchmark(figures)
+    _same_answer(director_client, month, previous)
+
+
+def _same_answer(director_client, month, previous):
     answer = director_client.get("/api/v1/kpis", {"month": f"{MONTH.first:%Y-%m}"}).json()
     assert answer["kpis"]["volume"]["count"] == month["volume"]["count"]
     assert answer["kpis"]["response_time"] == month["response_time"]
@@ -125,7 +154,7 @@ def dashboard_figures(month: Period, previous: Period) -> dict:
         "today": raw_kpis.summary(Period.day(timezone.localdate()), now),
         "month": raw_kpis.summary(month, now),
         "previous": raw_kpis.summary(previous, now),
-        "workers": raw_kpis.by_worker(month),
+        "workers": raw_kpis.top_workers(month, dashboard_views.TOP_WORKERS),
         "repeats": raw_kpis.repeat_locations(month, dashboard_views.TOP_LOCATIONS),
         "teams": raw_kpis.by_team(month, now),
         "daily": raw_kpis.daily(month),

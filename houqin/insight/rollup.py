@@ -23,6 +23,7 @@ The rollup answers for the whole hospital's orders narrowed by site, team, categ
 """
 
 import datetime
+import itertools
 import json
 import math
 from collections import defaultdict
@@ -116,12 +117,6 @@ class ValueList(Aggregate):
 
 def _values(text) -> list:
     return json.loads(text) if text else []
-
-
-def flatten(texts) -> list:
-    """The values of many JSON arrays (text) as one list, in one parse."""
-    inner = [text[1:-1] for text in texts if text and text != "[]"]
-    return json.loads(f"[{','.join(inner)}]") if inner else []
 
 
 def _as_float(expression):
@@ -494,7 +489,8 @@ class Selection:
         return units
 
     def figures(self, orders: QuerySet, period: Period) -> list[dict]:
-        """The DayFigures values of the period, the marked units recomputed from `orders`."""
+        """The DayFigures values of the period, the marked units recomputed from `orders`; the
+        duration values as lists (all the rows' arrays parsed at once)."""
         key = ("figures", period)
         if key not in self._cache:
             marked = self._marked(period)
@@ -504,7 +500,11 @@ class Selection:
                 if row["category_id"] not in marked.get(row["day"], ())
             ]
             fresh, _repeats = compute(orders, period, marked)
-            self._cache[key] = stored + list(fresh.values())
+            rows = stored + list(fresh.values())
+            for name in LISTS:
+                for row, values in zip(rows, json.loads(f"[{','.join(row[name] for row in rows)}]"), strict=True):
+                    row[name] = values
+            self._cache[key] = rows
         return self._cache[key]
 
     def repeats(self, orders: QuerySet, period: Period) -> list[dict]:
@@ -531,8 +531,8 @@ def _getlist(params, name):
 # --- sums of rows ----------------------------------------------------------------------------------
 
 
-def _times(prefix: str, texts) -> dict:
-    values = sorted(flatten(texts))
+def _times(prefix: str, lists) -> dict:
+    values = sorted(itertools.chain.from_iterable(lists))
     return {
         f"{prefix}_count": len(values),
         f"{prefix}_avg": math.fsum(values) / len(values) if values else None,

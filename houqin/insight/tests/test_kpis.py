@@ -289,8 +289,7 @@ def test_the_dashboards_top_workers_are_the_first_of_the_per_worker_figures(mont
     for limit in (1, 2, 5):
         top = kpis.top_workers(orders, NOVEMBER, limit)
         assert top == [
-            {key: row[key] for key in ("worker", "completed", "on_time", "workload_points")}
-            for row in everyone[:limit]
+            {key: row[key] for key in ("worker", "completed", "on_time", "workload_points")} for row in everyone[:limit]
         ]
     assert [row["worker"]["employee_no"] for row in kpis.top_workers(orders, NOVEMBER, 1)] == ["W1"]
 

@@ -8,8 +8,8 @@ rollup computed afresh from every order, and so do the KPIs; after a fold, the s
 themselves equal the recount."""
 
 import contextlib
-import json
 import datetime
+import json
 from decimal import Decimal
 from types import SimpleNamespace
 from unittest import mock
@@ -49,7 +49,8 @@ def normalised(rows) -> list[tuple]:
     for row in rows:
         values = dict(row)
         for name in rollup.LISTS:
-            values[name] = tuple(sorted(json.loads(values[name])))
+            listed = values[name]  # text as stored, a list as read
+            values[name] = tuple(sorted(json.loads(listed) if isinstance(listed, str) else listed))
         values["answer_minutes"] = round(values["answer_minutes"], 6)
         values["points"] = Decimal(values["points"]).quantize(Decimal("0.01"))
         out.append(tuple(sorted(values.items())))
