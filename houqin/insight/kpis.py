@@ -789,9 +789,7 @@ def repeat_locations(orders: QuerySet, period: Period, limit: int = 10) -> list[
 def _repeat_locations_from_rollup(orders: QuerySet, selection, period: Period, limit: int) -> list[dict]:
     from houqin.org.models import Location
 
-    counts: dict[int, int] = {}
-    for row in selection.repeats(orders, period):
-        counts[row["location_id"]] = counts.get(row["location_id"], 0) + row["count"]
+    counts = selection.repeats(orders, period)
     if not counts:
         return []
     # Ties are ordered by the place's code: fetch the places that can still make the list.
