@@ -434,7 +434,7 @@ def _backlog(orders: QuerySet, period: Period, now=None) -> dict:
 def _summary_from_rollup(orders: QuerySet, selection, period: Period, now=None) -> dict:
     from houqin.insight import rollup
 
-    rows = selection.figures(orders, period)
+    rows = selection.figures(orders, period, by=("category_id", "channel"))
     made = rollup.created_row(rows)
     figures = {
         **_created_figures(made, made["repeats"], made["repeat_base"]),
@@ -601,7 +601,7 @@ def _daily_from_rollup(orders: QuerySet, selection, period: Period) -> list[dict
     from houqin.insight import rollup
 
     by_day: dict = {}
-    for row in selection.figures(orders, period):
+    for row in selection.figures(orders, period, by=("day",), lists=("response_minutes", "completion_minutes")):
         by_day.setdefault(row["day"], []).append(row)
     series = []
     for day in period.dates():
@@ -747,7 +747,7 @@ def _teams_from_rollup(orders: QuerySet, selection, period: Period) -> list[dict
     from houqin.org.models import Team
 
     by_team: dict = {}
-    for row in selection.figures(orders, period):
+    for row in selection.figures(orders, period, by=("team_id",), lists=("completion_minutes",)):
         if row["team_id"] is not None and row["completed"]:
             by_team.setdefault(row["team_id"], []).append(row)
     names = {team["pk"]: team for team in Team.objects.filter(pk__in=list(by_team)).values("pk", "code", "name")}

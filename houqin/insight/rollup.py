@@ -115,6 +115,24 @@ class ValueList(Aggregate):
         )
 
 
+class JoinedArrays(Aggregate):
+    """The rows' JSON arrays (text) joined into the inside of one array: "1.5,2,7.25" (NULL
+    when all are empty)."""
+
+    output_field = TextField()
+    allow_distinct = False
+
+    def as_sql(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.get_source_expressions()[0])
+        inside = f"NULLIF(substr({column}, 2, length({column}) - 2), '')"
+        return f"string_agg({inside}, ',')", params * 3
+
+    def as_sqlite(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.get_source_expressions()[0])
+        inside = f"NULLIF(substr({column}, 2, length({column}) - 2), '')"
+        return f"group_concat({inside}, ',')", params * 3
+
+
 def _values(text) -> list:
     return json.loads(text) if text else []
 
@@ -472,9 +490,12 @@ class Selection:
         return RollupFilterSet(self.params, queryset=rows).qs if self.params else rows
 
     def _marked(self, period: Period) -> dict:
-        """{day: categories or None} of the period's marks (read before the rows: a fold that
-        ends between the two reads then leaves rows that are recomputed anyway)."""
-        units: dict[datetime.date, set | None] = {}
+        """{day: categories} of the period's marks (read before the rows: a fold that ends
+        between the two reads then leaves rows that are recomputed anyway)."""
+        key = ("marked", period)
+        if key in self._cache:
+            return self._cache[key]
+        units: dict[datetime.date, set] = {}
         whole = set()
         for day, category in RollupMark.objects.filter(
             Q(day__gte=period.first, day__lte=period.last) | Q(day__isnull=True)
@@ -486,28 +507,73 @@ class Selection:
         if whole:
             for day in period.dates():
                 units[day] = units.get(day, set()) | whole
+        self._cache[key] = units
         return units
 
-    def figures(self, orders: QuerySet, period: Period) -> list[dict]:
-        """The DayFigures values of the period, the marked units recomputed from `orders`; the
-        duration values as lists (all the rows' arrays parsed at once)."""
-        key = ("figures", period)
+    def _unmarked(self, model, period: Period) -> QuerySet:
+        """The stored rows of the period outside the marked units."""
+        rows = self._stored(model, period)
+        marked = self._marked(period)
+        if marked:
+            stale = Q(pk__in=[])
+            for day, categories in marked.items():
+                stale |= Q(day=day, category_id__in=sorted(categories))
+            rows = rows.exclude(stale)
+        return rows
+
+    def _fresh(self, orders: QuerySet, period: Period) -> list[dict]:
+        """The rows of the marked units, recomputed from `orders`."""
+        key = ("fresh", period)
         if key not in self._cache:
-            marked = self._marked(period)
-            # values_list and zip: a dict per row built in C, not field by field.
-            names = (*KEY, *CREATED, *COMPLETED)
-            stored = [
-                dict(zip(names, values, strict=True))
-                for values in self._stored(DayFigures, period).values_list(*names)
-                if values[1] not in marked.get(values[0], ())
-            ]
-            fresh, _repeats = compute(orders, period, marked)
-            rows = stored + list(fresh.values())
-            for name in LISTS:
-                for row, values in zip(rows, json.loads(f"[{','.join(row[name] for row in rows)}]"), strict=True):
-                    row[name] = values
-            self._cache[key] = rows
+            fresh, _repeats = compute(orders, period, self._marked(period))
+            self._cache[key] = list(fresh.values())
         return self._cache[key]
+
+    def figures(self, orders: QuerySet, period: Period, by: tuple = KEY, lists: tuple = LISTS) -> list[dict]:
+        """The period's sums grouped by the columns `by` (any of KEY), the duration values of
+        `lists` as Python lists (the others empty): the stored rows summed in the database, the
+        marked units recomputed from `orders` and added. Kept for the request per question."""
+        key = ("figures", period, by, lists)
+        if key in self._cache:
+            return self._cache[key]
+        sums = {name: Sum(name) for name in (*CREATED, *COMPLETED) if name not in LISTS}
+        joined = {name: JoinedArrays(name) for name in lists}
+        names = (*by, *sums, *joined)
+        grouped: dict[tuple, dict] = {}
+        for values in (
+            self._unmarked(DayFigures, period).order_by().values(*by).annotate(**sums, **joined).values_list(*names)
+        ):
+            grouped[values[: len(by)]] = dict(zip(names, values, strict=True))
+        for row in self._fresh(orders, period):
+            group = tuple(row[name] for name in by)
+            into = grouped.get(group)
+            if into is None:
+                grouped[group] = {
+                    **{name: row[name] for name in (*by, *sums)},
+                    **{name: row[name][1:-1] for name in joined},
+                }
+                continue
+            for name in sums:
+                into[name] = (into[name] or 0) + row[name]
+            for name in joined:
+                into[name] = ",".join(part for part in (into[name], row[name][1:-1]) if part)
+        rows = list(grouped.values())
+        for row in rows:
+            for name in sums:
+                if row[name] is None:
+                    row[name] = 0
+        # Every group's values in one parse.
+        for name in LISTS:
+            if name in joined:
+                arrays = ",".join("[" + (row[name] or "") + "]" for row in rows)
+                parsed = json.loads(f"[{arrays}]")
+                for row, values in zip(rows, parsed, strict=True):
+                    row[name] = values
+            else:
+                for row in rows:
+                    row[name] = []
+        self._cache[key] = rows
+        return rows
 
     def repeats(self, orders: QuerySet, period: Period) -> dict[int, int]:
         """Repeat faults created in the period per place (location id → count): the stored rows
@@ -515,14 +581,12 @@ class Selection:
         key = ("repeats", period)
         if key not in self._cache:
             marked = self._marked(period)
-            stored = self._stored(DayRepeats, period)
-            if marked:
-                stale = Q(pk__in=[])
-                for day, categories in marked.items():
-                    stale |= Q(day=day, category_id__in=sorted(categories))
-                stored = stored.exclude(stale)
             counts = dict(
-                stored.order_by().values("location_id").annotate(total=Sum("count")).values_list("location_id", "total")
+                self._unmarked(DayRepeats, period)
+                .order_by()
+                .values("location_id")
+                .annotate(total=Sum("count"))
+                .values_list("location_id", "total")
             )
             _fresh, fresh = compute(orders, period, marked, repeats=True) if marked else ({}, [])
             for row in fresh:
