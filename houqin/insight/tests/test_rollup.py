@@ -10,12 +10,14 @@ themselves equal the recount."""
 import contextlib
 import datetime
 import json
+import threading
 from decimal import Decimal
 from types import SimpleNamespace
 from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -423,3 +425,53 @@ def test_value_lists_keep_every_double_exactly(db):
     assert (
         rollup._values(Site.objects.filter(code="NONE").aggregate(listed=rollup.ValueList(Value(1.0)))["listed"]) == []
     )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="writers and folds at once need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_orders_changed_while_folds_run_leave_the_rollup_equal_to_a_recount(world):
+    """Eight threads on their own connections: six work orders through their lives (created,
+    dispatched, started, completed, rated) while two fold over and over. Writers only add marks and the
+    folds take turns, so nothing waits long, nothing deadlocks, and the end agrees."""
+    category, place, worker, root = world.categories[0], world.places[0], world.workers[0], world.root
+    errors = []
+    barrier = threading.Barrier(8)
+
+    def work(index):
+        try:
+            barrier.wait(timeout=10)
+            for step in range(4):
+                order = services.create_work_order(
+                    category=category, description=f"{index}-{step}", by=root, location=place
+                )
+                order = services.dispatch(order, by=root, assignee=worker)
+                order = services.start(order, by=root)
+                order = services.complete(order, by=root, note="修好", labor_minutes=10)
+                services.follow_up(order, by=root, rating=1 + (index + step) % 5, method=FollowUpMethod.PHONE)
+        except Exception as error:  # noqa: BLE001  (reported below)
+            errors.append(error)
+        finally:
+            connection.close()
+
+    def fold():
+        try:
+            barrier.wait(timeout=10)
+            for _round in range(6):
+                rollup.fold()
+        except Exception as error:  # noqa: BLE001
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(6)]
+    threads += [threading.Thread(target=fold) for _i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a thread hangs"
+    assert errors == []
+    assert read() == recount()
+    rollup.fold()
+    assert stored() == recount()
+    assert sum(row["completed"] for row in DayFigures.objects.values("completed")) == 24
