@@ -486,9 +486,10 @@ def _categories(counts: dict) -> list[dict]:
     ]
 
 
-def compare(orders: QuerySet, period: Period, now=None) -> dict:
-    """The API's answer: the period, its KPIs, and the previous period's for comparison."""
-    previous = period.previous()
+def compare(orders: QuerySet, period: Period, now=None, previous: Period | None = None) -> dict:
+    """The API's answer: the period, its KPIs, and the previous period's (period.previous()
+    unless given) for comparison."""
+    previous = previous or period.previous()
     return {
         "period": period.as_dict(),
         "kpis": summary(orders, period, now),

@@ -100,6 +100,11 @@ class ReportContent:
             return self.period.last
         return timezone.localtime(self.generated_at).date()
 
+    @property
+    def covered(self) -> Period:
+        """The days the report counts: the month, or its days so far."""
+        return Period(self.period.first, self.covered_until)
+
     def period_label(self) -> str:
         """ "2026-10", or the days covered for a month still running."""
         if self.complete:
@@ -231,16 +236,27 @@ def complaints(orders, period: Period, now: datetime.datetime) -> list[Complaint
     ]
 
 
+def compared_with(period: Period, now: datetime.datetime) -> Period:
+    """The period a month is compared with: the month before; while the month runs, as many
+    first days of the month before as have passed (1–20 November against 1–20 October), as the
+    dashboard does, so that a part of a month is not set against a whole one."""
+    today = timezone.localtime(now).date()
+    if now >= period.end or today < period.first:
+        return period.previous()
+    return Period(period.first, today).previous()
+
+
 def collect(period: Period, now: datetime.datetime | None = None) -> ReportContent:
     """Everything the month's report shows, over all the hospital's orders (the report is the
     hospital's, not one person's view). `now` defaults to the present; for a month still running,
     the backlog is taken at `now`."""
     now = now or timezone.now()
     orders = kpis.every_order()
-    comparison = kpis.compare(orders, period, now)
+    previous = compared_with(period, now)
+    comparison = kpis.compare(orders, period, now, previous)
     return ReportContent(
         period=period,
-        previous=period.previous(),
+        previous=previous,
         generated_at=now,
         hospital=hospital_name(),
         comparison=comparison,

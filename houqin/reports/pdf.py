@@ -265,7 +265,7 @@ def _title_block(content: ReportContent, styles) -> list:
 def _kpi_section(content: ReportContent, styles) -> list:
     header = [
         _("KPI"),
-        _("This month (%(month)s)") % {"month": content.period.label()},
+        _("This month (%(month)s)") % {"month": content.covered.label()},
         _("Last month (%(month)s)") % {"month": content.previous.label()},
         _("Change from last month"),
     ]

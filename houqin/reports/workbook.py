@@ -125,7 +125,7 @@ def _summary(workbook, content: ReportContent) -> None:
     _title(sheet, content, _("Monthly logistics report"))
     columns = [
         Col(_("KPI"), width=42),
-        Col(_("This month (%(month)s)") % {"month": content.period.label()}, width=18),
+        Col(_("This month (%(month)s)") % {"month": content.covered.label()}, width=18),
         Col(_("Last month (%(month)s)") % {"month": content.previous.label()}, width=18),
         Col(_("Change from last month"), width=14),
     ]

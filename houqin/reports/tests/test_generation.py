@@ -184,6 +184,19 @@ def test_a_report_of_the_running_month_says_so(month, english):
     assert "2026-11-01 to 2026-11-20 (month so far)" in summary["A2"].value
 
 
+def test_a_report_of_the_running_month_compares_with_as_many_first_days_of_the_month_before(cast, english):
+    """1–20 November against 1–20 October, not against the whole of October."""
+    category = ServiceCategoryFactory()
+    for day in (3, 19, 25):  # October: two orders in its first 20 days, one after
+        make_order(f"WO2610{day:02d}-00001", category, local(10, day))
+    make_order("WO261105-00001", category, local(11, 5))
+    report = services.generate_monthly_report("2026-11", now=local(11, 20))
+    summary = workbook_of(report)["Summary"]
+    header = summary_row(summary, "KPI")
+    assert header[1:3] == ("This month (2026-11-01 – 2026-11-20)", "Last month (2026-10-01 – 2026-10-20)")
+    assert summary_row(summary, "Orders created")[1:3] == (1, 2)
+
+
 def test_a_month_without_orders_still_has_a_report(db, english):
     report = services.generate_monthly_report("2026-02", now=LATER)
     assert report.status == ReportStatus.READY, report.error
