@@ -169,6 +169,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 HOUQIN_IMPORT_MAX_ROWS = int(os.environ.get("HOUQIN_IMPORT_MAX_ROWS", "20000"))
 # Larger files are imported by the background task worker, not during the upload's request.
 HOUQIN_IMPORT_SYNC_ROWS = int(os.environ.get("HOUQIN_IMPORT_SYNC_ROWS", "500"))
+# An export of more rows is written by the task worker, and downloaded from its page.
+HOUQIN_EXPORT_SYNC_ROWS = int(os.environ.get("HOUQIN_EXPORT_SYNC_ROWS", "5000"))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = int(os.environ.get("HOUQIN_SESSION_SECONDS", str(12 * 3600)))

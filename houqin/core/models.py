@@ -321,3 +321,79 @@ class PeriodicRun(models.Model):
 
     def __str__(self):
         return f"{self.job} @ {self.period_start:%Y-%m-%d %H:%M}"
+
+
+class ExportJob(models.Model):
+    """A list too long to write during the web request (houqin/core/exports.py): the task worker
+    writes the file, acting as the user who asked, and keeps it for them to download for a day.
+    Only that user may see the job or its file: an export holds what their scope showed them."""
+
+    KEEP_FOR = datetime.timedelta(days=1)
+    TRANSITIONS = ImportJob.TRANSITIONS
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    source = models.CharField(_("list"), max_length=60)
+    params = models.JSONField(_("filters"), default=dict, blank=True)
+    title = models.CharField(_("title"), max_length=200)
+    filename = models.CharField(_("file name"), max_length=255)
+    file_format = models.CharField(_("format"), max_length=8)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ImportJobStatus.choices, default=ImportJobStatus.QUEUED, db_index=True
+    )
+    rows = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    # In the database, like an import's upload: a worker on another server writes it, the web
+    # server reads it, nothing is left on disk. Dropped after KEEP_FOR.
+    content = models.BinaryField(_("file"), null=True, editable=False)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    task_id = models.CharField(_("task"), max_length=64, blank=True)
+    queued_at = models.DateTimeField(_("asked for"), auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export job")
+        verbose_name_plural = _("export jobs")
+        ordering = ["-queued_at", "-id"]
+        default_permissions = ()
+        indexes = [models.Index(fields=["user", "-queued_at"], name="export_job_user_time")]
+
+    def __str__(self):
+        return f"{self.filename} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("core:export_job", kwargs={"pk": self.pk})
+
+    @classmethod
+    def for_user(cls, user):
+        """The jobs user may see: their own only (superusers too: the file is the asker's view)."""
+        return cls.objects.defer("content").filter(user=user) if user.is_authenticated else cls.objects.none()
+
+    @property
+    def done(self) -> bool:
+        return self.status in (ImportJobStatus.SUCCEEDED, ImportJobStatus.FAILED)
+
+    @property
+    def status_colour(self) -> str:
+        return ImportJobStatus(self.status).colour
+
+    @property
+    def expired(self) -> bool:
+        return self.status == ImportJobStatus.SUCCEEDED and self.queued_at < timezone.now() - self.KEEP_FOR
+
+    def move(self, to: str, **fields) -> bool:
+        """As ImportJob.move: change the status if still where this instance saw it."""
+        if to not in self.TRANSITIONS.get(self.status, ()):
+            raise ValueError(f"an export job cannot go from {self.status} to {to}")
+        fields["status"] = to
+        if to in (ImportJobStatus.SUCCEEDED, ImportJobStatus.FAILED):
+            fields.setdefault("finished_at", timezone.now())
+        moved = ExportJob.objects.filter(pk=self.pk, status=self.status).update(**fields)
+        if moved:
+            for name, value in fields.items():
+                setattr(self, name, value)
+        else:
+            self.refresh_from_db()
+        return bool(moved)

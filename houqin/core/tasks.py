@@ -150,8 +150,11 @@ def expire_import_jobs() -> int:
 
 @task()
 def expire_import_jobs_periodically() -> int:
-    """expire_import_jobs() as a task, for the scheduler (houqin/core/scheduler.py) to run hourly."""
-    return expire_import_jobs()
+    """expire_import_jobs() (and the exports' expire_export_jobs()) as a task, for the scheduler
+    (houqin/core/scheduler.py) to run hourly."""
+    from houqin.core.exports import expire_export_jobs
+
+    return expire_import_jobs() + expire_export_jobs()
 
 
 __all__ = [

@@ -1087,16 +1087,16 @@ def write_csv(transfer: TransferSpec, objects) -> tuple[bytes, int]:
     return buffer.getvalue().encode("utf-8-sig"), count
 
 
-def _file_response(content: bytes, fmt: str, filename: str) -> HttpResponse:
+def file_response(content: bytes, fmt: str, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = content_disposition_header(True, filename)
     response["Cache-Control"] = "private, no-store"
     return response
 
 
-def export_response(transfer: TransferSpec, queryset, *, fmt: str, user, filters: dict | None = None) -> HttpResponse:
-    """The file of queryset's rows (already scoped and filtered by the caller), with an EXPORT
-    security event naming the list, format, row count and filters."""
+def export_file(transfer: TransferSpec, queryset, *, fmt: str, user, filters: dict | None = None):
+    """(content, rows, file name) of queryset's rows (already scoped and filtered by the caller),
+    with an EXPORT security event naming the list, format, row count and filters."""
     objects = queryset.iterator(chunk_size=2000)
     if fmt == "xlsx":
         content, count = write_xlsx(transfer, objects)
@@ -1107,8 +1107,13 @@ def export_response(transfer: TransferSpec, queryset, *, fmt: str, user, filters
         user=user,
         detail={"model": transfer.model._meta.label_lower, "format": fmt, "rows": count, "filters": filters or {}},
     )
-    filename = f"{transfer.name}-{timezone.localdate():%Y%m%d}.{fmt}"
-    return _file_response(content, fmt, filename)
+    return content, count, f"{transfer.name}-{timezone.localdate():%Y%m%d}.{fmt}"
+
+
+def export_response(transfer: TransferSpec, queryset, *, fmt: str, user, filters: dict | None = None) -> HttpResponse:
+    """The file of queryset's rows as a download (export_file)."""
+    content, _count, filename = export_file(transfer, queryset, fmt=fmt, user=user, filters=filters)
+    return file_response(content, fmt, filename)
 
 
 def template_response(transfer: TransferSpec, *, fmt: str) -> HttpResponse:
@@ -1117,11 +1122,13 @@ def template_response(transfer: TransferSpec, *, fmt: str) -> HttpResponse:
         content, _count = write_xlsx(transfer, [], with_instructions=True)
     else:
         content, _count = write_csv(transfer, [])
-    return _file_response(content, fmt, f"{transfer.name}-{_('template')}.{fmt}")
+    return file_response(content, fmt, f"{transfer.name}-{_('template')}.{fmt}")
 
 
 __all__ = [
     "FORMATS",
+    "export_file",
+    "file_response",
     "BoundColumn",
     "Column",
     "ImportRefused",

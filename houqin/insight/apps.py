@@ -17,5 +17,8 @@ class InsightConfig(AppConfig):
         rollup.connect()
         register_periodic("insight.fold_rollup", datetime.timedelta(minutes=1), tasks.fold_rollup)
 
-        from houqin.insight import dashboard_menu  # noqa: F401  (sidebar: dashboard, big screen, wall displays)
+        from houqin.insight import (
+            dashboard_menu,  # noqa: F401  (sidebar: dashboard, big screen, wall displays)
+            kpi_views,  # noqa: F401  (the drill-down's export source, for the task worker)
+        )
         from houqin.insight import menu as kpi_menu  # noqa: F401  (sidebar: KPIs)

@@ -11,7 +11,7 @@ from functools import wraps
 
 from django import forms
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, F, FloatField, When
 from django.http import HttpResponse, HttpResponseBadRequest, QueryDict
@@ -23,6 +23,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from houqin.core.exports import ExportRows, export_or_queue, register_export_source
 from houqin.core.generic import (
     EMPTY,
     PER_PAGE_DEFAULT,
@@ -34,7 +35,7 @@ from houqin.core.generic import (
     render_page_or_fragment,
     wants_fragment,
 )
-from houqin.core.transfer import FORMATS, export_response
+from houqin.core.transfer import FORMATS
 from houqin.core.widgets import PickerWidget
 from houqin.insight import kpis
 from houqin.insight.filters import KpiFilterSet
@@ -55,6 +56,8 @@ from houqin.servicedesk.models import WorkOrder
 
 VIEW_KPIS = "insight.view_kpis"
 EXPORT = "core.export_data"
+# The drill-down's export source (houqin/core/exports.py): a long list is written in the background.
+EXPORT_SOURCE = "insight.kpi_orders"
 FIGURES_TARGET = "kpi-figures"  # id of the element htmx refreshes when a filter changes
 LIST_RELATED = ("category", "category__parent", "location", "department", "team", "assignee")
 
@@ -283,8 +286,12 @@ def _sorted(queryset, sort: str):
 
 def orders_behind(request) -> tuple:
     """(figure name, period, the orders behind it, errors by parameter) for the query."""
-    name = request.GET.get("figure", "")
-    period, _choice, orders, errors = read_query(request.GET, request.user)
+    return _orders_behind(request.GET, request.user)
+
+
+def _orders_behind(query, user) -> tuple:
+    name = query.get("figure", "")
+    period, _choice, orders, errors = read_query(query, user)
     if name not in kpis.FIGURES:
         errors["figure"] = [_("Choose one of the figures: %(names)s.") % {"names": ", ".join(kpis.FIGURES)}]
     if errors:
@@ -296,7 +303,11 @@ def orders_behind(request) -> tuple:
 
 
 def _requested_sort(request, name: str) -> str:
-    sort = request.GET.get("sort", "").strip()
+    return _sort_of(request.GET, name)
+
+
+def _sort_of(query, name: str) -> str:
+    sort = query.get("sort", "").strip()
     key = sort[1:] if sort.startswith("-") else sort
     if key == "figure_value" and name not in FIGURE_VALUES:
         return ""
@@ -374,17 +385,35 @@ def kpi_orders(request):
 @kpi_access(EXPORT, *ORDER_FILES.export_permissions())
 def kpi_orders_export(request):
     """The orders behind a figure as ?format=xlsx|csv, exactly the rows of the drill-down (cells a
-    spreadsheet would run as a formula are neutralised by the core export)."""
+    spreadsheet would run as a formula are neutralised by the core export). A long list (a whole
+    month's orders) is written in the background and downloaded from its job's page."""
     fmt = request.GET.get("format", "xlsx").lower()
     if fmt not in FORMATS:
         return HttpResponseBadRequest(_("Unknown format: choose xlsx or csv."))
-    name, period, queryset, errors = orders_behind(request)
-    if errors:
-        message = "; ".join(f"{label}: {messages}" for _name, label, messages in error_list(errors))
+    params = {key: request.GET.getlist(key) for key in request.GET if key != "format"}
+    try:
+        rows = orders_to_export(request.user, params)
+    except ValidationError as exc:
+        message = "; ".join(f"{label}: {messages}" for _name, label, messages in error_list(exc.message_dict))
         return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
-    sort = _requested_sort(request, name)
+    return export_or_queue(request, EXPORT_SOURCE, params, fmt, rows)
+
+
+def orders_to_export(user, params: dict) -> ExportRows:
+    """The export source of the drill-down: the orders behind the figure of `params` (lists per
+    name, as request.GET) in the user's scope, sorted as the page. ValidationError for bad params."""
+    query = QueryDict(mutable=True)
+    for key, values in params.items():
+        query.setlist(key, values)
+    name, period, queryset, errors = _orders_behind(query, user)
+    if errors:
+        raise ValidationError(errors)
+    sort = _sort_of(query, name)
     queryset = _sorted(queryset, sort) if sort else queryset.order_by("-created", "-pk")
     transfer = dataclasses.replace(ORDER_FILES, file_stem=f"kpi-{name.replace('_', '-')}")
-    filters = {key: request.GET.getlist(key) for key in request.GET if key != "format"}
-    filters = {key: values[0] if len(values) == 1 else values for key, values in filters.items()}
-    return export_response(transfer, queryset, fmt=fmt, user=request.user, filters=filters)
+    filters = {key: values[0] if len(values) == 1 else values for key, values in params.items()}
+    title = f"{capfirst(str(kpis.FIGURES[name].label))} · {period.label()}"
+    return ExportRows(transfer=transfer, queryset=queryset, filters=filters, title=title)
+
+
+register_export_source(EXPORT_SOURCE, orders_to_export)
