@@ -20,6 +20,7 @@ def export_job(request, pk: int):
         "title": _("Export: %(title)s") % {"title": job.title},
         "breadcrumbs": [
             {"label": _("Home"), "url": reverse("core:home")},
+            *([{"label": job.title, "url": job.list_url}] if job.list_url else []),
             {"label": _("Export"), "url": None},
         ],
         "job": job,

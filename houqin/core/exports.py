@@ -34,6 +34,7 @@ class ExportRows:
     queryset: object
     filters: dict
     title: str
+    list_url: str = ""  # the page of the list, for the job page's way back
 
 
 SOURCES: dict[str, Callable] = {}
@@ -57,12 +58,20 @@ def export_or_queue(request, source: str, params: dict, fmt: str, rows: ExportRo
         )
         return file_response(content, fmt, filename)
     job = queue_export_job(
-        source, params, fmt=fmt, user=request.user, title=rows.title, language=translation.get_language()
+        source,
+        params,
+        fmt=fmt,
+        user=request.user,
+        title=rows.title,
+        list_url=rows.list_url,
+        language=translation.get_language(),
     )
     return HttpResponseRedirect(job.get_absolute_url())
 
 
-def queue_export_job(source: str, params: dict, *, fmt: str, user, title: str, language: str = "") -> ExportJob:
+def queue_export_job(
+    source: str, params: dict, *, fmt: str, user, title: str, list_url: str = "", language: str = ""
+) -> ExportJob:
     expire_export_jobs()
     with transaction.atomic():
         job = ExportJob.objects.create(
@@ -70,6 +79,7 @@ def queue_export_job(source: str, params: dict, *, fmt: str, user, title: str, l
             source=source,
             params=params,
             title=title[:200],
+            list_url=list_url if list_url.startswith("/") and len(list_url) <= 1000 else "",
             filename="",
             file_format=fmt,
             language=language or settings.LANGUAGE_CODE,

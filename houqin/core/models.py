@@ -337,6 +337,8 @@ class ExportJob(models.Model):
     source = models.CharField(_("list"), max_length=60)
     params = models.JSONField(_("filters"), default=dict, blank=True)
     title = models.CharField(_("title"), max_length=200)
+    # The page the list was exported from (a path of this site), for the way back.
+    list_url = models.CharField(_("list"), max_length=1000, blank=True)
     filename = models.CharField(_("file name"), max_length=255)
     file_format = models.CharField(_("format"), max_length=8)
     status = models.CharField(

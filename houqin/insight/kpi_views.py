@@ -413,7 +413,8 @@ def orders_to_export(user, params: dict) -> ExportRows:
     transfer = dataclasses.replace(ORDER_FILES, file_stem=f"kpi-{name.replace('_', '-')}")
     filters = {key: values[0] if len(values) == 1 else values for key, values in params.items()}
     title = f"{capfirst(str(kpis.FIGURES[name].label))} · {period.label()}"
-    return ExportRows(transfer=transfer, queryset=queryset, filters=filters, title=title)
+    list_url = f"{reverse('insight:kpi_orders')}?{query.urlencode()}"
+    return ExportRows(transfer=transfer, queryset=queryset, filters=filters, title=title, list_url=list_url)
 
 
 register_export_source(EXPORT_SOURCE, orders_to_export)

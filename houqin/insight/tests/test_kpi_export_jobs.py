@@ -37,6 +37,9 @@ def test_a_long_list_is_written_in_the_background_and_downloaded_from_its_page(c
     page = client.get(answer["Location"])
     assert page.status_code == 200
     assert f"/exports/{job.pk}/file" in page.content.decode()
+    # The way back to the list it was exported from.
+    assert job.list_url.startswith("/insight/kpis/orders/?") and "figure=volume" in job.list_url
+    assert any(crumb["url"] == job.list_url for crumb in page.context["breadcrumbs"])
     download = client.get(f"/exports/{job.pk}/file")
     assert download.status_code == 200
     assert download["Content-Disposition"].startswith('attachment; filename="kpi-volume-')
