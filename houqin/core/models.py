@@ -113,6 +113,8 @@ class SecurityEventKind(models.TextChoices):
     USER_DISABLED = "user_disabled", _("user disabled")
     TOKEN_CREATED = "token_created", _("API token created")
     TOKEN_REVOKED = "token_revoked", _("API token revoked")
+    DISPLAY_TOKEN_CREATED = "display_created", _("wall display token created")
+    DISPLAY_TOKEN_REVOKED = "display_revoked", _("wall display token revoked")
     EXPORT = "export", _("data exported")
     IMPORT = "import", _("data imported")
 

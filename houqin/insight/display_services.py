@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from houqin.accounts.models import hash_token
-from houqin.core.audit import record_change
-from houqin.core.models import AuditAction
+from houqin.core.audit import record_change, record_security_event
+from houqin.core.models import AuditAction, SecurityEventKind
 from houqin.insight.models import DisplayScreen
 
 PREFIX = "hqd_"
@@ -32,7 +32,8 @@ def generate_token() -> str:
 
 def create_display(*, name: str, site=None, by) -> tuple[DisplayScreen, str]:
     """Create a wall display and return it with its token. The token is not stored and cannot be
-    shown again. Writes an audit row (created, naming the token's hint)."""
+    shown again. Writes an audit row (created, naming the token's hint) and a security event: the
+    token opens the big screen without a login."""
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": [_("This field is required.")]})
@@ -60,12 +61,17 @@ def create_display(*, name: str, site=None, by) -> tuple[DisplayScreen, str]:
                 "token_hint": [None, display.token_hint],
             },
         )
+        record_security_event(
+            SecurityEventKind.DISPLAY_TOKEN_CREATED,
+            user=by,
+            detail={"display": display.pk, "name": display.name, "token_hint": display.token_hint},
+        )
     return display, token
 
 
 def revoke_display(display: DisplayScreen, *, by) -> DisplayScreen:
     """Revoke a display's token at once: the big screen stops answering it. Revoking an already
-    revoked display changes nothing. Writes an audit row."""
+    revoked display changes nothing. Writes an audit row and a security event."""
     with transaction.atomic():
         # Lock the row: two admins revoking at once must leave one audit row, not two.
         locked = DisplayScreen.objects.select_for_update().get(pk=display.pk)
@@ -77,6 +83,11 @@ def revoke_display(display: DisplayScreen, *, by) -> DisplayScreen:
                 AuditAction.UPDATE,
                 by=by,
                 changes={"revoked_at": [None, locked.revoked_at.isoformat()]},
+            )
+            record_security_event(
+                SecurityEventKind.DISPLAY_TOKEN_REVOKED,
+                user=by,
+                detail={"display": locked.pk, "name": locked.name, "token_hint": locked.token_hint},
             )
     display.revoked_at = locked.revoked_at
     return display

@@ -12,7 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from houqin.core.models import AuditAction, AuditEntry
+from houqin.core.models import AuditAction, AuditEntry, SecurityEvent, SecurityEventKind
 from houqin.insight import kpis
 from houqin.insight.display_services import create_display, display_for_token, revoke_display
 from houqin.insight.models import DisplayScreen
@@ -137,6 +137,20 @@ def test_revoking_twice_changes_nothing(cast, display):
 
     assert DisplayScreen.objects.get().revoked_at == first
     assert AuditEntry.objects.filter(action=AuditAction.UPDATE).count() == 1
+    assert SecurityEvent.objects.filter(kind=SecurityEventKind.DISPLAY_TOKEN_REVOKED).count() == 1
+
+
+def test_creating_and_revoking_a_display_token_are_security_events(cast, display):
+    """A display token opens the big screen without a login: the auditor sees who made or ended
+    one, with its hint, among the security events (never the token itself)."""
+    screen, token = display
+    created = SecurityEvent.objects.get(kind=SecurityEventKind.DISPLAY_TOKEN_CREATED)
+    assert created.user == cast.director
+    assert created.detail == {"display": screen.pk, "name": screen.name, "token_hint": screen.token_hint}
+    assert token not in str(created.detail)
+    revoke_display(screen, by=cast.director)
+    revoked = SecurityEvent.objects.get(kind=SecurityEventKind.DISPLAY_TOKEN_REVOKED)
+    assert revoked.user == cast.director and revoked.detail["display"] == screen.pk
 
 
 # --- the big screen ---------------------------------------------------------------------------
