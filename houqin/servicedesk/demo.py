@@ -1092,7 +1092,10 @@ class ServiceDeskDemo:
         plan.completed_at = done
         plan.result = rng.choice(kind.results) if kind.results else COMPLAINT_RESULT
         labour = (done - plan.arrived_at).total_seconds() / 60 - (plan.hold.minutes if plan.hold else 0)
-        plan.labor = max(5, round(labour * rng.uniform(0.7, 1.0)))
+        share = rng.uniform(0.7, 1.0)
+        # A complaint takes days to settle but an hour or so of the leader's own time (talks,
+        # calls, the written answer): 20–90 minutes, from the same draw so the rest stays as it was.
+        plan.labor = round(20 + (share - 0.7) / 0.3 * 70) if kind.is_complaint else max(5, round(labour * share))
         plan.difficulty = rng.choices(DIFFICULTIES, cum_weights=DIFFICULTY_CUM_WEIGHTS)[0]
         # Rework: about 2 % come back within a day; the same worker goes again.
         if not kind.is_complaint and rng.random() < 0.02:

@@ -273,6 +273,9 @@ def test_complaints_get_a_written_answer_and_no_auto_close(loaded):
     assert complaints.exists()
     assert not complaints.filter(follow_up_method=FollowUpMethod.AUTO).exists()
     assert not complaints.filter(status=Status.CLOSED, answer="").exists()
+    # Days to settle, but an hour or so of the leader's own time.
+    labour = complaints.exclude(labor_minutes=None).values_list("labor_minutes", flat=True)
+    assert labour and all(20 <= minutes <= 90 for minutes in labour)
 
 
 # --- the same seed, the same data ---------------------------------------------------------------------
