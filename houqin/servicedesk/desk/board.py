@@ -97,6 +97,11 @@ def board_context(request) -> dict:
         order.building = building
         order.ranked = rank_workers(workers, building, index) if workers else []
     other_teams = [t for t in teams if team == NO_TEAM or t.pk != team.pk]
+    # Who holds work is listed with it; who is on duty and free is a compact line of names; the
+    # idle members off duty are folded away (a cleaning team has a hundred and more).
+    workers_busy = [w for w in workers if w.orders]
+    workers_free = [w for w in workers if w.on_duty and not w.orders]
+    workers_idle = [w for w in workers if not w.on_duty and not w.orders]
     return {
         "teams": teams,
         "team": team,
@@ -104,6 +109,9 @@ def board_context(request) -> dict:
         "no_team": NO_TEAM,
         "waiting": waiting,
         "workers": workers,
+        "workers_busy": workers_busy,
+        "workers_free": workers_free,
+        "workers_idle": workers_idle,
         "other_teams": other_teams,
         "can_set_duty": user.has_perm("org.change_person"),
         "refreshed_at": timezone.localtime(now),

@@ -203,3 +203,26 @@ def test_the_refreshed_board_keeps_no_element_inside_another_kept_one(cast, clie
     # Keyed by the order's version, so a box whose order changed (reassigned, say) comes back new.
     assert f"reassign-box-{dispatched.pk}-v{dispatched.version}" in ids
     assert f"assign-{waiting.pk}-v{waiting.version}" in ids and f"transfer-{waiting.pk}-v{waiting.version}" in ids
+
+
+def test_a_large_team_lists_the_busy_in_full_the_free_in_short_and_folds_the_idle(cast, client_for, world):
+    """A team of a hundred cleaners: who holds work is listed with it (off duty or not), who is on
+    duty and free is a short line of names, and the idle off duty are folded under one line."""
+    resting = [make_worker(cast, world["team"], f"休息{n}", on_duty=False) for n in range(3)]
+    busy_off_duty = make_worker(cast, world["team"], "下班李")
+    in_progress_order(cast, world["category"], busy_off_duty)
+    Person.objects.filter(pk=busy_off_duty.pk).update(on_duty=False)
+
+    response = client_for(cast.dispatcher).get(BOARD, {"team": world["team"].code})
+
+    names = {key: {w.name for w in response.context[key]} for key in ("workers_busy", "workers_free", "workers_idle")}
+    assert names["workers_busy"] == {"下班李"}
+    assert {"王师傅", "赵师傅"} <= names["workers_free"]
+    assert {p.name for p in resting} <= names["workers_idle"]
+    page = response.content.decode()
+    free = page[page.index('id="board-free-workers"') : page.index('id="board-idle-workers"')]
+    folded = page[page.index('id="board-idle-workers"') :]
+    assert "王师傅" in free and "休息0" not in free
+    assert "休息0" in folded and "王师傅" not in folded
+    # Each can still be put on or off duty from there.
+    assert f'action="{reverse("servicedesk:board_duty", args=[resting[0].pk])}"' in folded
