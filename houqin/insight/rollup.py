@@ -133,10 +133,6 @@ class JoinedArrays(Aggregate):
         return f"group_concat({inside}, ',')", params * 3
 
 
-def _values(text) -> list:
-    return json.loads(text) if text else []
-
-
 def _as_float(expression):
     return Cast(expression, FloatField())
 
@@ -184,37 +180,46 @@ def empty_row(key: tuple) -> dict:
 
 
 def _within(field: str, period: Period, units: dict | None) -> Q:
-    """Orders whose `field` falls in the period, or only in its marked (day, categories) units."""
+    """Orders whose `field` falls in the period, or only in its (day, categories) units."""
     if units is None:
         return kpis._in(field, period)
     condition = Q(pk__in=[])
     for day, categories in sorted(units.items()):
-        part = kpis._in(field, Period.day(day))
-        if categories is not None:
-            part &= Q(category_id__in=sorted(categories))
-        condition |= part
+        condition |= kpis._in(field, Period.day(day)) & Q(category_id__in=sorted(categories))
     return condition
 
 
-def compute(orders: QuerySet, period: Period, units: dict | None = None, *, repeats: bool = False):
-    """The rollup rows of `orders` for the period (at most MAX_DAYS), or only for its units
-    {day: set of category ids, or None for every category}: a dict key → DayFigures values, and,
-    with `repeats`, the DayRepeats values as a list. Three grouped queries (four with repeats)."""
+def _units_q(units: dict) -> Q:
+    """Rollup rows of the units {day: set of category ids}."""
+    condition = Q(pk__in=[])
+    for day, categories in units.items():
+        condition |= Q(day=day, category_id__in=sorted(categories))
+    return condition
+
+
+def _grouped(orders: QuerySet, field: str, period: Period, units: dict | None, *extra: str) -> QuerySet:
+    """The orders whose `field` falls in the period (or its units), grouped by KEY (and `extra`)."""
+    return (
+        orders.filter(_within(field, period, units))
+        .annotate(day=kpis._local_day(field, orders, period), site_id=site_of_order())
+        .order_by()
+        .values(*KEY, *extra)
+    )
+
+
+def compute(orders: QuerySet, period: Period, units: dict | None = None) -> dict[tuple, dict]:
+    """The DayFigures values of `orders` for the period (at most MAX_DAYS), or only for its units
+    {day: set of category ids}, by key. Two grouped queries."""
     if units is not None and not units:
-        return {}, []
+        return {}
     rows: dict[tuple, dict] = {}
     empty = empty_row((None,) * len(KEY))
     for field, aggregates in (("created", CREATED), ("completed_at", COMPLETED)):
-        grouped = (
-            orders.filter(_within(field, period, units))
-            .annotate(day=kpis._local_day(field, orders, period), site_id=site_of_order())
-            .order_by()
-            .values("day", "category_id", "site_id", "team_id", "channel")
-            .annotate(**{name: make() for name, make in aggregates.items()})
-        )
-        for found in grouped:
+        for found in _grouped(orders, field, period, units).annotate(**{n: make() for n, make in aggregates.items()}):
             key = tuple(found[name] for name in KEY)
-            row = rows.get(key) or rows.setdefault(key, empty_row(key))
+            if key not in rows:
+                rows[key] = empty_row(key)
+            row = rows[key]
             for name in aggregates:
                 value = found[name]
                 if name == "points":
@@ -222,38 +227,34 @@ def compute(orders: QuerySet, period: Period, units: dict | None = None, *, repe
                 elif name == "answer_minutes":
                     value = float(value or 0)
                 row[name] = value or empty[name]
-    repeat_rows = []
-    if repeats:
-        repeat_rows = list(
-            orders.filter(_within("created", period, units))
-            .filter(kpis.repeat_q())
-            .annotate(day=kpis._local_day("created", orders, period), site_id=site_of_order())
-            .order_by()
-            .values("day", "category_id", "site_id", "team_id", "channel", "location_id")
-            .annotate(count=Count("pk"))
-        )
-    return rows, repeat_rows
+    return rows
+
+
+def compute_repeats(orders: QuerySet, period: Period, units: dict | None = None) -> list[dict]:
+    """The DayRepeats values of `orders` for the period (or only its units). One query."""
+    if units is not None and not units:
+        return []
+    repeats = _grouped(orders.filter(kpis.repeat_q()), "created", period, units, "location_id")
+    return list(repeats.annotate(count=Count("pk")))
 
 
 def _months(first: datetime.date, last: datetime.date):
     """Periods of at most a month covering first..last."""
     day = first
     while day <= last:
-        month_end = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1) - datetime.timedelta(days=1)
-        end = min(month_end, last)
+        end = min(Period.month_of(day).last, last)
         yield Period(day, end)
         day = end + datetime.timedelta(days=1)
 
 
 def _replace(period: Period, units: dict | None) -> int:
     """Recompute and store the rows of the period (or of its units). Returns rows written."""
-    figures, repeats = compute(WorkOrder.objects.all(), period, units, repeats=True)
+    orders = WorkOrder.objects.all()
+    figures, repeats = compute(orders, period, units), compute_repeats(orders, period, units)
     if units is None:
         stale = Q(day__gte=period.first, day__lte=period.last)
     else:
-        stale = Q(pk__in=[])
-        for day, categories in units.items():
-            stale |= Q(day=day) & (Q() if categories is None else Q(category_id__in=sorted(categories)))
+        stale = _units_q(units)
     DayFigures.objects.filter(stale).delete()
     DayRepeats.objects.filter(stale).delete()
     DayFigures.objects.bulk_create([DayFigures(**row) for row in figures.values()], batch_size=2000)
@@ -514,19 +515,13 @@ class Selection:
         """The stored rows of the period outside the marked units."""
         rows = self._stored(model, period)
         marked = self._marked(period)
-        if marked:
-            stale = Q(pk__in=[])
-            for day, categories in marked.items():
-                stale |= Q(day=day, category_id__in=sorted(categories))
-            rows = rows.exclude(stale)
-        return rows
+        return rows.exclude(_units_q(marked)) if marked else rows
 
     def _fresh(self, orders: QuerySet, period: Period) -> list[dict]:
         """The rows of the marked units, recomputed from `orders`."""
         key = ("fresh", period)
         if key not in self._cache:
-            fresh, _repeats = compute(orders, period, self._marked(period))
-            self._cache[key] = list(fresh.values())
+            self._cache[key] = list(compute(orders, period, self._marked(period)).values())
         return self._cache[key]
 
     def figures(self, orders: QuerySet, period: Period, by: tuple = KEY, lists: tuple = LISTS) -> list[dict]:
@@ -588,8 +583,7 @@ class Selection:
                 .annotate(total=Sum("count"))
                 .values_list("location_id", "total")
             )
-            _fresh, fresh = compute(orders, period, marked, repeats=True) if marked else ({}, [])
-            for row in fresh:
+            for row in compute_repeats(orders, period, marked):
                 counts[row["location_id"]] = counts.get(row["location_id"], 0) + row["count"]
             self._cache[key] = counts
         return self._cache[key]
