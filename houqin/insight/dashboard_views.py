@@ -120,12 +120,8 @@ def _periods(month: str | None, today: datetime.date) -> tuple[Period, Period]:
     within_range(period, {"month": month})
     if period.first > today:
         raise ValidationError({"month": _("Choose this month or an earlier one.")})
-    if period.last < today:
-        return period, period.previous()
-    period = Period(period.first, today)
-    before_last = period.first - datetime.timedelta(days=1)
-    before = Period(before_last.replace(day=1), before_last)
-    return period, Period(before.first, min(before.last, before.first + datetime.timedelta(days=period.days - 1)))
+    period = period.up_to(today)
+    return period, period.previous()
 
 
 def _month_choices(today: datetime.date) -> list[dict]:

@@ -42,6 +42,11 @@ class Period:
         """The moment after the last day (exclusive), aware."""
         return _midnight(self.last + datetime.timedelta(days=1))
 
+    def up_to(self, day: datetime.date) -> "Period":
+        """The period cut at `day` while it runs (its days so far), else itself. Its previous()
+        is then as many first days of the period before: a month so far against as many days."""
+        return Period(self.first, day) if self.first <= day < self.last else self
+
     @property
     def is_month(self) -> bool:
         return self.first.day == 1 and self.last == _month_end(self.first)

@@ -240,10 +240,7 @@ def compared_with(period: Period, now: datetime.datetime) -> Period:
     """The period a month is compared with: the month before; while the month runs, as many
     first days of the month before as have passed (1–20 November against 1–20 October), as the
     dashboard does, so that a part of a month is not set against a whole one."""
-    today = timezone.localtime(now).date()
-    if now >= period.end or today < period.first:
-        return period.previous()
-    return Period(period.first, today).previous()
+    return period.up_to(timezone.localtime(now).date()).previous()
 
 
 def collect(period: Period, now: datetime.datetime | None = None) -> ReportContent:

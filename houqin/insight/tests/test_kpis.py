@@ -224,6 +224,15 @@ def test_every_figure_drills_down_to_the_orders_it_counts(month, figures):
         assert kpis.orders_behind(name, orders, NOVEMBER, now=LATER).count() == count, name
 
 
+def test_a_running_month_is_cut_at_today_and_compared_with_as_many_days():
+    day = datetime.date
+    assert NOVEMBER.up_to(day(2026, 11, 20)) == Period(day(2026, 11, 1), day(2026, 11, 20))
+    assert NOVEMBER.up_to(day(2026, 11, 20)).previous() == Period(day(2026, 10, 1), day(2026, 10, 20))
+    # Over, or not begun: the whole month.
+    assert NOVEMBER.up_to(day(2026, 11, 30)) == NOVEMBER == NOVEMBER.up_to(day(2026, 12, 5))
+    assert NOVEMBER.up_to(day(2026, 10, 5)) == NOVEMBER
+
+
 def test_the_previous_period_is_october(month):
     result = kpis.compare(WorkOrder.objects.all(), NOVEMBER, now=LATER)
     assert result["previous_period"] == {"start": "2026-10-01", "end": "2026-10-31", "days": 31}
