@@ -180,7 +180,46 @@ class ImportJobStatus(models.TextChoices):
         return {"queued": "grey", "running": "blue", "succeeded": "green", "failed": "red"}[self.value]
 
 
-class ImportJob(models.Model):
+class BackgroundJob:
+    """What import and export jobs share: a status that moves QUEUED → RUNNING → SUCCEEDED or
+    FAILED (QUEUED → FAILED when the worker never takes it), each move made only if the job is
+    still where this instance saw it."""
+
+    TRANSITIONS = {
+        ImportJobStatus.QUEUED: {ImportJobStatus.RUNNING, ImportJobStatus.FAILED},
+        ImportJobStatus.RUNNING: {ImportJobStatus.SUCCEEDED, ImportJobStatus.FAILED},
+    }
+    # Fields set when the job ends (an import drops its uploaded file then).
+    ON_END: dict = {}
+
+    @property
+    def done(self) -> bool:
+        return self.status in (ImportJobStatus.SUCCEEDED, ImportJobStatus.FAILED)
+
+    @property
+    def status_colour(self) -> str:
+        return ImportJobStatus(self.status).colour
+
+    def move(self, to: str, **fields) -> bool:
+        """Change the status if the job is still where this instance saw it; False when another
+        process moved it first (the worker and the check for abandoned jobs may race).
+        Illegal moves raise ValueError."""
+        if to not in self.TRANSITIONS.get(self.status, ()):
+            raise ValueError(f"{type(self).__name__} cannot go from {self.status} to {to}")
+        fields["status"] = to
+        if to in (ImportJobStatus.SUCCEEDED, ImportJobStatus.FAILED):
+            fields.setdefault("finished_at", timezone.now())
+            fields.update(self.ON_END)
+        moved = type(self).objects.filter(pk=self.pk, status=self.status).update(**fields)
+        if moved:
+            for name, value in fields.items():
+                setattr(self, name, value)
+        else:
+            self.refresh_from_db()
+        return bool(moved)
+
+
+class ImportJob(BackgroundJob, models.Model):
     """A large import file waiting for, or handled by, the background task worker
     (houqin/core/tasks.py). Seen only by the user who uploaded it, and by superusers.
 
@@ -191,10 +230,7 @@ class ImportJob(models.Model):
     STALE_AFTER = datetime.timedelta(hours=1)
     # The uploaded file is kept until the job ends, and at most this long.
     KEEP_FILE_FOR = datetime.timedelta(days=7)
-    TRANSITIONS = {
-        ImportJobStatus.QUEUED: {ImportJobStatus.RUNNING, ImportJobStatus.FAILED},
-        ImportJobStatus.RUNNING: {ImportJobStatus.SUCCEEDED, ImportJobStatus.FAILED},
-    }
+    ON_END = {"content": None}
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
@@ -248,38 +284,12 @@ class ImportJob(models.Model):
         return jobs if user.is_superuser else jobs.filter(user=user)
 
     @property
-    def done(self) -> bool:
-        return self.status in (ImportJobStatus.SUCCEEDED, ImportJobStatus.FAILED)
-
-    @property
-    def status_colour(self) -> str:
-        return ImportJobStatus(self.status).colour
-
-    @property
     def ok(self) -> bool:
         return self.status == ImportJobStatus.SUCCEEDED
 
     @property
     def total(self) -> int:
         return self.created + self.updated + self.unchanged
-
-    def move(self, to: str, **fields) -> bool:
-        """Change the status if the job is still where this instance saw it; False when another
-        process moved it first (the worker and the check for abandoned jobs may race).
-        Illegal moves raise ValueError. Ending a job drops its file."""
-        if to not in self.TRANSITIONS.get(self.status, ()):
-            raise ValueError(f"an import job cannot go from {self.status} to {to}")
-        fields["status"] = to
-        if to in (ImportJobStatus.SUCCEEDED, ImportJobStatus.FAILED):
-            fields.setdefault("finished_at", timezone.now())
-            fields["content"] = None
-        moved = ImportJob.objects.filter(pk=self.pk, status=self.status).update(**fields)
-        if moved:
-            for name, value in fields.items():
-                setattr(self, name, value)
-        else:
-            self.refresh_from_db()
-        return bool(moved)
 
     def is_abandoned(self, now: datetime.datetime | None = None) -> bool:
         """Running for longer than STALE_AFTER, by a worker not known to be alive."""
@@ -325,13 +335,12 @@ class PeriodicRun(models.Model):
         return f"{self.job} @ {self.period_start:%Y-%m-%d %H:%M}"
 
 
-class ExportJob(models.Model):
+class ExportJob(BackgroundJob, models.Model):
     """A list too long to write during the web request (houqin/core/exports.py): the task worker
     writes the file, acting as the user who asked, and keeps it for them to download for a day.
     Only that user may see the job or its file: an export holds what their scope showed them."""
 
     KEEP_FOR = datetime.timedelta(days=1)
-    TRANSITIONS = ImportJob.TRANSITIONS
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
@@ -376,28 +385,5 @@ class ExportJob(models.Model):
         return cls.objects.defer("content").filter(user=user) if user.is_authenticated else cls.objects.none()
 
     @property
-    def done(self) -> bool:
-        return self.status in (ImportJobStatus.SUCCEEDED, ImportJobStatus.FAILED)
-
-    @property
-    def status_colour(self) -> str:
-        return ImportJobStatus(self.status).colour
-
-    @property
     def expired(self) -> bool:
         return self.status == ImportJobStatus.SUCCEEDED and self.queued_at < timezone.now() - self.KEEP_FOR
-
-    def move(self, to: str, **fields) -> bool:
-        """As ImportJob.move: change the status if still where this instance saw it."""
-        if to not in self.TRANSITIONS.get(self.status, ()):
-            raise ValueError(f"an export job cannot go from {self.status} to {to}")
-        fields["status"] = to
-        if to in (ImportJobStatus.SUCCEEDED, ImportJobStatus.FAILED):
-            fields.setdefault("finished_at", timezone.now())
-        moved = ExportJob.objects.filter(pk=self.pk, status=self.status).update(**fields)
-        if moved:
-            for name, value in fields.items():
-                setattr(self, name, value)
-        else:
-            self.refresh_from_db()
-        return bool(moved)
